@@ -1,0 +1,59 @@
+// swift-tools-version:6.1
+// TrialChain: a clinical-trial provenance pipeline anchored in an RFC 6962 Merkle log.
+import PackageDescription
+
+let package = Package(
+    name: "TrialChain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "trialchain", targets: ["TrialChainCLI"]),
+        .executable(name: "trialchain-bench", targets: ["TrialChainBench"]),
+        .library(name: "MerkleLog", targets: ["MerkleLog"]),
+        .library(name: "SignedNote", targets: ["SignedNote"]),
+        .library(name: "Attestation", targets: ["Attestation"]),
+        .library(name: "Workspace", targets: ["Workspace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Thin C module maps. Nothing but these targets sees a C header.
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
+
+        // RFC 6962/9162 Merkle trees: hashing, tiles, proofs, verification. Knows nothing of trials.
+        .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // C2SP signed notes, checkpoints and cosignatures (Ed25519).
+        .target(name: "SignedNote", dependencies: [
+            "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // RFC 8785 canonical JSON, in-toto Statement v1, DSSE envelopes.
+        .target(name: "Attestation", dependencies: [
+            "SignedNote", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The on-disk workspace: SQLite ledger store, object store, keys.
+        .target(name: "Workspace", dependencies: [
+            "MerkleLog", "SignedNote", "Attestation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "TrialChainCLI", dependencies: [
+            "MerkleLog", "SignedNote", "Attestation", "Workspace",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "TrialChainBench", dependencies: [
+            "MerkleLog", "SignedNote", "Attestation", "Workspace",
+        ]),
+
+        .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog"], resources: [.copy("Vectors")]),
+        .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "MerkleLog"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "SignedNote"]),
+        .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "MerkleLog", "SignedNote", "Attestation"]),
+        .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
+        .testTarget(name: "TrialChainCLITests", dependencies: ["MerkleLog", "SignedNote", "TrialChainCLI"]),
+    ]
+)
