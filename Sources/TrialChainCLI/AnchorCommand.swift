@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Workspace
+
+struct AnchorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anchor",
+        abstract: "Anchor files in the ledger, one signed entry per file, in one batch.",
+        discussion: """
+            Each file's bytes go to the object store; its entry is an in-toto Statement v1 \
+            (predicate https://trialchain.dev/anchor/v1, subject = the path as given and its \
+            SHA-256) in a DSSE envelope signed by the operator key. All files form one batch with \
+            one new signed checkpoint: if any file cannot be read, nothing is anchored.
+
+            Output: one line per file, `<index> <sha256> <name>`.
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Argument(help: ArgumentHelp("The files to anchor.", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one file to anchor") }
+    }
+
+    func run() throws {
+        let workspace = try options.open()
+        let inputs = files.map { path -> (url: URL, name: String) in
+            var name = path
+            while name.hasPrefix("./") { name.removeFirst(2) }
+            return (URL(fileURLWithPath: path), name)
+        }
+        let (receipts, batch) = try workspace.anchor(inputs)
+        for receipt in receipts {
+            print("\(receipt.index) \(receipt.sha256) \(receipt.name)")
+        }
+        Terminal.note("anchored \(receipts.count) file(s); the ledger now has \(batch.size) entries (checkpoint signed)")
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Workspace
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a workspace for one trial.",
+        discussion: """
+            Creates the directory with the SQLite database (WAL mode), the object store, and two \
+            Ed25519 keys: the ledger key signs checkpoints, the operator key signs stage \
+            attestations. Private keys are written with mode 0600 to keys/ and never enter the \
+            database. A first checkpoint (size 0) is signed. An existing workspace is never \
+            overwritten.
+
+            Example:
+              trialchain init --trial DEMO-2026-001 --origin example.org/trials/DEMO-2026-001
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Option(help: ArgumentHelp("The trial identifier (letters, digits, '.', '_', '-').", valueName: "id"))
+    var trial: String
+
+    @Option(help: ArgumentHelp(
+        "The ledger's origin: a schema-less URL naming this trial's log.",
+        discussion: "Defaults to trialchain.local/trials/<id>; use your organisation's domain.",
+        valueName: "origin"))
+    var origin: String?
+
+    func run() throws {
+        let workspace = try Workspace.create(at: options.root, trialID: trial, origin: origin)
+        print("created workspace \(workspace.layout.root.path)")
+        print("trial:        \(workspace.trialID)")
+        print("origin:       \(workspace.origin)")
+        print("ledger key:   \(workspace.ledgerKey)")
+        print("operator key: \(workspace.operatorKey)")
+        Terminal.note("Keep a copy of keys/ somewhere safe; share only the .pub files.")
+    }
+}

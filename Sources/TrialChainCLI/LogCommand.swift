@@ -1,0 +1,55 @@
+import ArgumentParser
+import Attestation
+import Foundation
+import MerkleLog
+import Workspace
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "List the ledger's entries.",
+        discussion: """
+            With --json, one JSON object per line (RFC 8785 canonical): \
+            {"entry":"<base64 of the exact leaf bytes>","index":N,"leaf_hash":"<hex>"}. \
+            Anyone can recompute leaf_hash = SHA-256(0x00 ‖ entry) and the tree from these lines.
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Start at this entry index.", valueName: "index"))
+    var from: UInt64 = 0
+
+    func run() throws {
+        let workspace = try options.open()
+        try workspace.read { ledger in
+            try ledger.forEachEntry(from: from) { entry in
+                if json {
+                    let line: JSONValue = [
+                        "index": .integer(Int64(entry.index)),
+                        "leaf_hash": .string(entry.leafHash.hex),
+                        "entry": .string(Data(entry.entry).base64EncodedString()),
+                    ]
+                    print(CanonicalJSON.string(line))
+                } else {
+                    print(LogCommand.describe(entry))
+                }
+            }
+        }
+    }
+
+    /// A one-line summary of an entry for people.
+    static func describe(_ entry: StoredEntry) -> String {
+        let prefix = "\(entry.index)  \(entry.leafHash.hex.prefix(16))…"
+        guard let envelope = try? DSSEEnvelope(parsing: entry.entry), let statement = try? envelope.statement() else {
+            return "\(prefix)  (not a TrialChain attestation, \(entry.entry.count) bytes)"
+        }
+        let kind = statement.predicateType.replacingOccurrences(of: "https://trialchain.dev/", with: "")
+        let subjects = statement.subjects.map { "\($0.name) sha256:\($0.sha256.prefix(12))…" }.joined(separator: ", ")
+        let signer = envelope.signatures.first?.keyid ?? "unsigned"
+        let time = statement.predicate["anchoredAt"]?.stringValue ?? statement.predicate["endedAt"]?.stringValue ?? ""
+        return "\(prefix)  \(kind)  \(subjects)  signed by \(signer)\(time.isEmpty ? "" : " at \(time)")"
+    }
+}

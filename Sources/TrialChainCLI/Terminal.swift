@@ -1,0 +1,35 @@
+import Foundation
+
+/// Writing to the terminal: errors and progress on standard error, progress only when it is a
+/// terminal (quiet when piped or in CI).
+enum Terminal {
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("trialchain: error: \(message)\n".utf8))
+    }
+
+    /// A note for a person watching (skipped when standard error is not a terminal).
+    static func note(_ message: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    /// Rewrites the current status line (terminal only).
+    static func progress(_ message: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(message)".utf8))
+    }
+
+    /// Clears the status line.
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
+
+/// A usage problem found by the CLI itself.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Workspace
+
+/// `trialchain`: the command-line front of TrialChain. Each subcommand is a thin shell over the
+/// library; all the work happens in the modules it calls.
+@main
+struct TrialChainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trialchain",
+        abstract: "Clinical-trial provenance: ingest, anchor in a verifiable ledger, verify.",
+        discussion: """
+            A workspace holds one trial: an SQLite database with the ledger (an RFC 6962 Merkle log \
+            with signed C2SP checkpoints), a content-addressed object store and the signing keys.
+
+            Exit codes: 0 success; 1 verification failed (something was altered); 2 bad usage or \
+            input (the message says which file, entry or option).
+
+            Quick start:
+              trialchain init --trial DEMO-2026-001
+              trialchain anchor SampleData/*
+              trialchain verify
+            """,
+        version: TrialChainVersion.current,
+        subcommands: [
+            InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
+            LogCommand.self, ProveCommand.self, VerifyCommand.self,
+        ]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as IntegrityFailure {
+            Terminal.error("verification failed: \(failure)")
+            Foundation.exit(1)
+        } catch let error as CustomStringConvertible & Error where !(error is ExitCode) && isOurs(error) {
+            Terminal.error("\(error)")
+            Foundation.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            Terminal.error(fullMessage(for: error))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+
+    /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
+    private static func isOurs(_ error: Error) -> Bool {
+        let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "TrialChainCLI"].contains(String(module))
+    }
+}

@@ -1,0 +1,64 @@
+import MerkleLog
+
+/// The first thing `verify` found broken, named precisely.
+public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Entries are not numbered 0, 1, 2, … (a row was deleted or renumbered).
+    case entryMissing(expected: UInt64, found: UInt64?)
+    /// An entry's bytes no longer hash to its stored leaf hash.
+    case entryAltered(index: UInt64)
+    /// An entry's signature does not verify, or it is not a TrialChain attestation.
+    case attestationInvalid(index: UInt64, reason: String)
+    /// A stored tile disagrees with the tree recomputed from the entries.
+    case tileMismatch(path: String, firstEntry: UInt64?)
+    /// A tile that the entries require is not stored.
+    case tileMissing(path: String)
+    /// A stored tile lies past the tree.
+    case tileUnexpected(path: String)
+    /// A stored checkpoint is not a valid note signed by the ledger key.
+    case checkpointSignature(size: UInt64, reason: String)
+    /// A stored checkpoint names another log, or its columns disagree with its note.
+    case checkpointMalformed(size: UInt64, reason: String)
+    /// A stored checkpoint's root is not the root of the entries.
+    case checkpointRoot(size: UInt64, stored: TreeHash, computed: TreeHash)
+    /// A checkpoint claims more entries than the ledger holds.
+    case checkpointPastLedger(size: UInt64, ledgerSize: UInt64)
+    /// Two consecutive checkpoints are not consistent.
+    case checkpointsInconsistent(from: UInt64, to: UInt64, reason: String)
+    /// The checkpoint given with `--checkpoint` does not check out.
+    case externalCheckpoint(reason: String)
+    /// The ledger's latest checkpoint does not cover every entry.
+    case unsignedEntries(first: UInt64, count: UInt64)
+
+    public var description: String {
+        switch self {
+        case let .entryMissing(expected, found):
+            if let found { return "entry \(expected) is missing: the next stored entry is \(found) (entries were deleted or renumbered)" }
+            return "entry \(expected) is missing: the ledger ends early (entries were deleted)"
+        case let .entryAltered(index):
+            return "entry \(index) was altered: its bytes no longer hash to the leaf hash recorded for it"
+        case let .attestationInvalid(index, reason):
+            return "entry \(index): \(reason)"
+        case let .tileMismatch(path, firstEntry):
+            if let firstEntry { return "entry \(firstEntry) differs from the stored tree (\(path)): the entry or the tile was altered" }
+            return "stored \(path) disagrees with the tree recomputed from the entries"
+        case let .tileMissing(path):
+            return "stored tree is missing \(path)"
+        case let .tileUnexpected(path):
+            return "stored \(path) lies past the end of the ledger (entries were deleted?)"
+        case let .checkpointSignature(size, reason):
+            return "checkpoint of size \(size): \(reason)"
+        case let .checkpointMalformed(size, reason):
+            return "checkpoint of size \(size): \(reason)"
+        case let .checkpointRoot(size, stored, computed):
+            return "checkpoint of size \(size) signs root \(stored.hex), but the first \(size) entries give \(computed.hex): history was rewritten after it was signed"
+        case let .checkpointPastLedger(size, ledgerSize):
+            return "a checkpoint of size \(size) was signed, but the ledger holds only \(ledgerSize) entries: entries were deleted"
+        case let .checkpointsInconsistent(from, to, reason):
+            return "checkpoints of sizes \(from) and \(to) are not consistent: \(reason)"
+        case let .externalCheckpoint(reason):
+            return "the checkpoint you hold does not match this ledger: \(reason)"
+        case let .unsignedEntries(first, count):
+            return "\(count) entries from index \(first) on are not covered by any signed checkpoint"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import MerkleLog
+
+/// A content-addressed store of blobs: `objects/sha256/<2 hex>/<62 hex>`.
+///
+/// Blobs are written to a temporary file, flushed, then renamed into place, so a blob that is
+/// present is always complete. Storing the same bytes twice stores them once.
+public struct ObjectStore: Sendable {
+    /// The store's directory.
+    public let root: URL
+
+    /// A store rooted at `root`.
+    public init(root: URL) { self.root = root }
+
+    /// What storing a file did.
+    public struct Stored: Sendable, Equatable {
+        /// Lowercase hex SHA-256 of the bytes.
+        public let sha256: String
+        /// The number of bytes.
+        public let byteCount: Int64
+        /// False when the store already held these bytes.
+        public let isNew: Bool
+    }
+
+    /// The path of the blob with digest `sha256`.
+    public func url(for sha256: String) -> URL {
+        root.appendingPathComponent("sha256").appendingPathComponent(String(sha256.prefix(2)))
+            .appendingPathComponent(String(sha256.dropFirst(2)))
+    }
+
+    /// Whether a blob is present.
+    public func contains(_ sha256: String) -> Bool {
+        FileManager.default.fileExists(atPath: url(for: sha256).path)
+    }
+
+    /// Streams a file into the store, hashing it as it copies (memory does not grow with size).
+    /// - throws: `WorkspaceError.unreadableFile` when the source cannot be read, `.storage` when
+    ///   the store cannot be written.
+    public func store(fileAt source: URL) throws -> Stored {
+        guard let input = InputStream(url: source) else {
+            throw WorkspaceError.unreadableFile(path: source.path, reason: "no such file")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
+            throw WorkspaceError.unreadableFile(path: source.path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw WorkspaceError.unreadableFile(path: source.path, reason: "it is a directory") }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        let temporary = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let output = try? FileHandle(forWritingTo: temporary) else {
+            throw WorkspaceError.storage("cannot write in \(root.path)")
+        }
+        var keepTemporary = false
+        defer { if !keepTemporary { try? FileManager.default.removeItem(at: temporary) } }
+        input.open()
+        defer { input.close() }
+        var hasher = SHA256()
+        var total: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = input.read(&buffer, maxLength: buffer.count)
+            if count < 0 {
+                try? output.close()
+                throw WorkspaceError.unreadableFile(path: source.path, reason: input.streamError?.localizedDescription ?? "read failed")
+            }
+            if count == 0 { break }
+            hasher.update(data: buffer[0..<count])
+            try output.write(contentsOf: buffer[0..<count])
+            total += Int64(count)
+        }
+        try output.synchronize()
+        try output.close()
+        let digest = Hex.encode(hasher.finalize())
+        let destination = url(for: digest)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            return Stored(sha256: digest, byteCount: total, isNew: false)
+        }
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: temporary, to: destination)
+        keepTemporary = true
+        return Stored(sha256: digest, byteCount: total, isNew: true)
+    }
+
+    /// Removes a blob (used only to undo a blob this process just added, when its stage fails).
+    func remove(_ sha256: String) {
+        try? FileManager.default.removeItem(at: url(for: sha256))
+    }
+}

@@ -1,0 +1,67 @@
+import GRDB
+import MerkleLog
+
+/// Reads perfect-subtree hashes from stored tiles, for proofs against any tree size.
+///
+/// A node is read from the narrowest stored tile that covers it (one query per tile, cached
+/// for the proof). Where no tile covers it (the right edge of a size that had no checkpoint),
+/// it is computed from its children, down to the leaf hashes.
+final class StoredNodeSource: NodeSource {
+    private let db: Database
+    /// The tree size the proof is for: nodes past it are refused.
+    private let size: UInt64
+    private var tiles: [TileKey: Tile] = [:]
+
+    private struct TileKey: Hashable {
+        let level: Int
+        let index: UInt64
+    }
+
+    init(_ db: Database, size: UInt64) {
+        self.db = db
+        self.size = size
+    }
+
+    func hashes(of nodes: [NodeID]) throws -> [TreeHash] {
+        try nodes.map(hash)
+    }
+
+    func hash(_ node: NodeID) throws -> TreeHash {
+        guard node.leafRange.upperBound <= size else {
+            throw WorkspaceError.outOfRange("\(node) lies past tree size \(size)")
+        }
+        let place = Tile.locate(node)
+        if let tile = try tile(level: place.level, index: place.index, minimumWidth: place.minimumWidth),
+           let hash = tile.hash(row: place.row, position: place.position) {
+            return hash
+        }
+        if node.level == 0 {
+            guard let data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx = ?", arguments: [Int64(node.index)]),
+                  let hash = TreeHash(bytes: data) else {
+                throw WorkspaceError.ledgerInconsistent("entry \(node.index) is missing")
+            }
+            return hash
+        }
+        let left = try hash(NodeID(level: node.level - 1, index: node.index * 2))
+        let right = try hash(NodeID(level: node.level - 1, index: node.index * 2 + 1))
+        return RFC6962.nodeHash(left, right)
+    }
+
+    private func tile(level: Int, index: UInt64, minimumWidth: Int) throws -> Tile? {
+        let key = TileKey(level: level, index: index)
+        if let cached = tiles[key], cached.width >= minimumWidth { return cached }
+        let statement = try db.cachedStatement(sql: """
+            SELECT width, hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width >= ? ORDER BY width LIMIT 1
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [level, Int64(index), minimumWidth]) else { return nil }
+        let width: Int = row["width"]
+        let bytes: Data = row["hashes"]
+        guard let tile = Tile(level: level, index: index, width: width, encoded: Array(bytes)) else {
+            throw WorkspaceError.ledgerInconsistent("stored tile \(level)/\(index) of width \(width) has \(bytes.count) bytes")
+        }
+        tiles[key] = tile
+        return tile
+    }
+}
+
+import Foundation

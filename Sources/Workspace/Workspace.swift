@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import MerkleLog
+import SignedNote
+
+/// A trial's workspace: one SQLite database (WAL), a content-addressed object store and keys.
+///
+/// Create one with `create(at:trialID:origin:)`, open it with `open(at:)`. Private keys stay
+/// in files (mode 0600) and are read only when something must be signed, so a workspace copied
+/// without them can still be read and verified.
+public final class Workspace: Sendable {
+    /// Where the workspace lives.
+    public let layout: WorkspaceLayout
+    /// The trial identifier, e.g. `DEMO-2026-001`.
+    public let trialID: String
+    /// The ledger's origin line, e.g. `example.org/trials/DEMO-2026-001`.
+    public let origin: String
+    /// Verifies checkpoints.
+    public let ledgerKey: NoteVerifierKey
+    /// Verifies stage attestations.
+    public let operatorKey: NoteVerifierKey
+    /// Time stamps for records.
+    public let clock: TrialClock
+    /// Source files and documents, by SHA-256.
+    public let objects: ObjectStore
+    let pool: DatabasePool
+
+    private init(layout: WorkspaceLayout, pool: DatabasePool, clock: TrialClock) throws {
+        self.layout = layout
+        self.pool = pool
+        self.clock = clock
+        self.objects = ObjectStore(root: layout.objects)
+        let meta = try Workspace.translate(layout) {
+            try pool.read { db in
+                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM workspace_meta").map {
+                    ($0["key"] as String, $0["value"] as String)
+                })
+            }
+        }
+        guard let trial = meta["trial_id"], let origin = meta["origin"], let ledger = meta["ledger_key"], let op = meta["operator_key"] else {
+            throw WorkspaceError.ledgerInconsistent("workspace metadata is incomplete")
+        }
+        self.trialID = trial
+        self.origin = origin
+        do {
+            self.ledgerKey = try NoteVerifierKey(ledger)
+            self.operatorKey = try NoteVerifierKey(op)
+        } catch {
+            throw WorkspaceError.ledgerInconsistent("stored public keys are malformed: \(error)")
+        }
+    }
+
+    // MARK: Creating and opening
+
+    /// The rule for trial identifiers.
+    public static let trialIDRule = "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+    /// Creates a new workspace with fresh ledger and operator keys and a signed size-0 checkpoint.
+    /// - parameters:
+    ///   - root: the directory to create (it may exist only if empty).
+    ///   - trialID: the trial's identifier.
+    ///   - origin: the checkpoint origin; defaults to `trialchain.local/trials/<trialID>`.
+    /// - throws: `WorkspaceError.alreadyExists`, `.invalidName`, or a storage error. On error
+    ///   nothing is left behind.
+    public static func create(at root: URL, trialID: String, origin: String? = nil, clock: TrialClock = TrialClock()) throws -> Workspace {
+        guard trialID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+            throw WorkspaceError.invalidName(what: "trial ID", value: trialID, rule: trialIDRule)
+        }
+        let origin = origin ?? "trialchain.local/trials/\(trialID)"
+        guard NoteKeyID.isValidName(origin), !origin.contains("://"), origin.count <= 200 else {
+            throw WorkspaceError.invalidName(what: "origin", value: origin,
+                rule: "use a schema-less URL such as example.org/trials/\(trialID): no spaces, no '+', no scheme")
+        }
+        let layout = WorkspaceLayout(root: root)
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: layout.root.path, isDirectory: &isDirectory) {
+            let contents = (try? fileManager.contentsOfDirectory(atPath: layout.root.path)) ?? ["?"]
+            guard isDirectory.boolValue, contents.isEmpty else { throw WorkspaceError.alreadyExists(path: layout.root.path) }
+        }
+        // Build in a sibling directory and rename it into place: a half-made workspace never exists.
+        let parent = layout.root.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(layout.root.lastPathComponent).init-\(UUID().uuidString.prefix(8))")
+        do {
+            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw WorkspaceError.storage("cannot create \(staging.path): \(error.localizedDescription)")
+        }
+        do {
+            let stagingLayout = WorkspaceLayout(root: staging)
+            try fileManager.createDirectory(at: stagingLayout.objects, withIntermediateDirectories: true)
+            let ledger = try NoteSigner.generate(name: origin)
+            let op = try NoteSigner.generate(name: "\(origin)/operator")
+            try KeyFiles.write(ledger, role: .ledger, layout: stagingLayout)
+            try KeyFiles.write(op, role: .operator, layout: stagingLayout)
+            try translate(stagingLayout) {
+                let pool = try DatabasePool(path: stagingLayout.database.path, configuration: configuration())
+                try Schema.migrator.migrate(pool)
+                try pool.write { db in
+                    let meta = [
+                        "trial_id": trialID, "origin": origin, "created_at": clock.timestamp,
+                        "ledger_key": ledger.verifierKey.description, "operator_key": op.verifierKey.description,
+                        "created_by": "trialchain \(TrialChainVersion.current)",
+                    ]
+                    for (key, value) in meta.sorted(by: { $0.key < $1.key }) {
+                        try db.execute(sql: "INSERT INTO workspace_meta (key, value) VALUES (?, ?)", arguments: [key, value])
+                    }
+                    _ = try LedgerStore(db).signCheckpoint(size: 0, root: RFC6962.emptyRoot, signer: ledger, origin: origin, signedAt: clock.timestamp)
+                }
+                try pool.close()
+            }
+            if fileManager.fileExists(atPath: layout.root.path) { try fileManager.removeItem(at: layout.root) }
+            try fileManager.moveItem(at: staging, to: layout.root)
+        } catch {
+            try? fileManager.removeItem(at: staging)
+            if let known = error as? WorkspaceError { throw known }
+            throw WorkspaceError.storage("\(error)")
+        }
+        return try open(at: layout.root, clock: clock)
+    }
+
+    /// Opens an existing workspace.
+    /// - throws: `WorkspaceError.notFound`, `.notADatabase`, `.foreignDatabase` or
+    ///   `.newerSchema`; a foreign or corrupt file is never modified.
+    public static func open(at root: URL, clock: TrialClock = TrialClock()) throws -> Workspace {
+        let layout = WorkspaceLayout(root: root)
+        guard FileManager.default.fileExists(atPath: layout.database.path) else {
+            throw WorkspaceError.notFound(path: layout.root.path)
+        }
+        // Look before touching: a read-only connection checks that this is our database, so a
+        // foreign file is never switched to WAL or migrated.
+        try translate(layout) {
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            let probe = try DatabaseQueue(path: layout.database.path, configuration: readOnly)
+            defer { try? probe.close() }
+            try probe.read { db in
+                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                guard applicationID == Schema.applicationID else { throw WorkspaceError.foreignDatabase(path: layout.database.path) }
+                let known = Set(Schema.migrator.migrations)
+                let applied = try Schema.migrator.appliedIdentifiers(db)
+                if !applied.isSubset(of: known) {
+                    throw WorkspaceError.newerSchema(path: layout.database.path, version: applied.count)
+                }
+            }
+        }
+        let pool = try translate(layout) {
+            let pool = try DatabasePool(path: layout.database.path, configuration: configuration())
+            try Schema.migrator.migrate(pool)
+            return pool
+        }
+        return try Workspace(layout: layout, pool: pool, clock: clock)
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // Durable commits: a stage that reported success survives a power cut.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    /// Runs storage code, turning SQLite errors into messages a coordinator can act on.
+    static func translate<T>(_ layout: WorkspaceLayout, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                throw WorkspaceError.notADatabase(path: layout.database.path, reason: error.message ?? "\(error.resultCode)")
+            case .SQLITE_CONSTRAINT where (error.message ?? "").contains("append-only"):
+                throw WorkspaceError.ledgerInconsistent(error.message ?? "append-only table")
+            default:
+                throw WorkspaceError.storage(error.message ?? "\(error)")
+            }
+        }
+    }
+
+    // MARK: Access
+
+    /// Reads the ledger in a consistent snapshot.
+    public func read<T>(_ body: (LedgerStore) throws -> T) throws -> T {
+        try Workspace.translate(layout) { try pool.read { db in try body(LedgerStore(db)) } }
+    }
+
+    /// Runs `body` in one write transaction: all of it commits, or none of it.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try Workspace.translate(layout) { try pool.write { db in try body(db) } }
+    }
+
+    /// The signer for a role, checked against the workspace's public key.
+    /// - throws: `WorkspaceError.keyProblem` when the key file is missing, too open or foreign.
+    public func signer(_ role: KeyRole) throws -> NoteSigner {
+        let signer = try KeyFiles.readSigner(role: role, layout: layout)
+        let expected = role == .ledger ? ledgerKey : operatorKey
+        guard signer.verifierKey == expected else {
+            throw WorkspaceError.keyProblem(path: layout.privateKey(role).path, reason: "does not belong to this workspace (its public key is not \(expected.handle))")
+        }
+        return signer
+    }
+
+    /// The verifier key for a role.
+    public func verifierKey(_ role: KeyRole) -> NoteVerifierKey {
+        role == .ledger ? ledgerKey : operatorKey
+    }
+}
+
+/// The version of the trialchain tool, recorded in attestations.
+public enum TrialChainVersion {
+    public static let current = "0.1.0"
+}
