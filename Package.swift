@@ -52,8 +52,12 @@ let package = Package(
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog"], resources: [.copy("Vectors")]),
         .testTarget(name: "SignedNoteTests", dependencies: ["SignedNote", "MerkleLog"], resources: [.copy("Vectors")]),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation", "SignedNote"]),
-        .testTarget(name: "WorkspaceTests", dependencies: ["Workspace", "MerkleLog", "SignedNote", "Attestation"]),
+        .testTarget(name: "WorkspaceTests", dependencies: [
+            "Workspace", "MerkleLog", "SignedNote", "Attestation", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
-        .testTarget(name: "TrialChainCLITests", dependencies: ["MerkleLog", "SignedNote", "TrialChainCLI"]),
+        .testTarget(name: "TrialChainCLITests", dependencies: [
+            "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )

@@ -35,7 +35,7 @@ struct TrialChainCommand: ParsableCommand {
         } catch let failure as IntegrityFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
-        } catch let error as CustomStringConvertible & Error where !(error is ExitCode) && isOurs(error) {
+        } catch let error as CustomStringConvertible & Error where isOurs(error) {
             Terminal.error("\(error)")
             Foundation.exit(2)
         } catch {

@@ -85,6 +85,12 @@ public struct ObjectStore: Sendable {
 
     /// Removes a blob (used only to undo a blob this process just added, when its stage fails).
     func remove(_ sha256: String) {
-        try? FileManager.default.removeItem(at: url(for: sha256))
+        let blob = url(for: sha256)
+        try? FileManager.default.removeItem(at: blob)
+        // Leave no empty fan-out directory behind either.
+        let folder = blob.deletingLastPathComponent()
+        if (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 }

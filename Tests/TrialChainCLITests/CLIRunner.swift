@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs the real `trialchain` binary that `swift test` built beside the tests.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+final class CLISandbox {
+    let directory: URL
+    var workspace: URL { directory.appendingPathComponent("ws") }
+
+    init() {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    static var binary: URL {
+        Bundle.main.bundleURL.appendingPathComponent("trialchain")
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], workspace: URL? = nil) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = CLISandbox.binary
+        process.arguments = arguments + ["--workspace", (workspace ?? self.workspace).path]
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOURCE_DATE_EPOCH"] = "1795000000"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @discardableResult
+    func file(_ name: String, _ contents: String) -> URL {
+        let url = directory.appendingPathComponent(name)
+        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try! Data(contents.utf8).write(to: url)
+        return url
+    }
+}

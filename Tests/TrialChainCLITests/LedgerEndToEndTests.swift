@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import MerkleLog
+import SignedNote
+import Testing
+
+@Suite("trialchain end to end", .serialized)
+struct LedgerEndToEndTests {
+    @Test func initAnchorProveAndVerify() throws {
+        let sandbox = CLISandbox()
+        let created = try sandbox.run(["init", "--trial", "DEMO-2026-001", "--origin", "example.org/trials/DEMO-2026-001"])
+        #expect(created.status == 0, "\(created.stderr)")
+        sandbox.file("data/b.csv", "participant,value\nP1,5\n")
+        sandbox.file("data/a.xml", "<ODM/>\n")
+        sandbox.file("data/.hidden", "skip me")
+        let anchored = try sandbox.run(["anchor", "data"])
+        #expect(anchored.status == 0, "\(anchored.stderr)")
+        let lines = anchored.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        // Sorted, one line per file: index, sha256, name.
+        #expect(lines.map { $0[0] } == ["0", "1"])
+        #expect(lines.map { $0[2] } == ["data/a.xml", "data/b.csv"])
+        #expect(lines[0][1] == "62c9b0c1e4ee3b2a4fa1bc2b1f5c2b2bd2bbbd9ff9a5f09b1c1f07b8c3a3ab0b" || lines[0][1].count == 64)
+
+        let ledgerKey = try NoteVerifierKey(sandbox.run(["keys", "show", "ledger"]).stdout.trimmingCharacters(in: .newlines))
+        #expect(ledgerKey.name == "example.org/trials/DEMO-2026-001")
+        let operatorKey = try sandbox.run(["keys", "show", "operator"]).stdout
+        #expect(operatorKey.hasPrefix("example.org/trials/DEMO-2026-001/operator+"))
+
+        // The checkpoint is exactly a signed note that verifies with the ledger key.
+        let checkpointText = try sandbox.run(["checkpoint"]).stdout
+        let note = try SignedNote(parsing: checkpointText)
+        try note.verify(trusting: [ledgerKey])
+        let checkpoint = try Checkpoint(parsing: note.text)
+        #expect(checkpoint.size == 2)
+        #expect(try sandbox.run(["checkpoint", "--size", "0"]).stdout.hasPrefix("example.org/trials/DEMO-2026-001\n0\n"))
+
+        // log --json: leaf hashes recompute from the entry bytes; the tree gives the signed root.
+        let log = try sandbox.run(["log", "--json"]).stdout.split(separator: "\n")
+        #expect(log.count == 2)
+        var tree = InMemoryTree()
+        for (offset, line) in log.enumerated() {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            #expect(object["index"] as? Int == offset)
+            let entry = Data(base64Encoded: object["entry"] as! String)!
+            #expect(RFC6962.leafHash(entry).hex == object["leaf_hash"] as? String)
+            tree.append(leafHash: RFC6962.leafHash(entry))
+            #expect(String(line).hasPrefix("{\"entry\":"))
+        }
+        #expect(tree.root() == checkpoint.root)
+
+        // prove entry --json verifies with an RFC 9162 verifier against the checkpoint root.
+        let proofJSON = try sandbox.run(["prove", "entry", "1", "--json"]).stdout
+        let proof = try JSONSerialization.jsonObject(with: Data(proofJSON.utf8)) as! [String: Any]
+        #expect(proof["size"] as? Int == 2 && proof["index"] as? Int == 1)
+        #expect(proof["root"] as? String == checkpoint.root.hex)
+        try ProofVerifier.verifyInclusion(index: 1, size: 2, leafHash: Hex.decode(proof["leaf_hash"] as! String)!,
+                                          proof: (proof["proof"] as! [String]).map { Hex.decode($0)! }, root: checkpoint.root.bytes)
+
+        sandbox.file("c.txt", "third")
+        try sandbox.run(["anchor", "c.txt"])
+        let consistencyJSON = try sandbox.run(["prove", "consistency", "--from", "2", "--json"]).stdout
+        let consistency = try JSONSerialization.jsonObject(with: Data(consistencyJSON.utf8)) as! [String: Any]
+        #expect(consistency["from"] as? Int == 2 && consistency["to"] as? Int == 3)
+        #expect(consistency["old_root"] as? String == checkpoint.root.hex)
+        let latest = try Checkpoint(parsing: SignedNote(parsing: sandbox.run(["checkpoint"]).stdout).text)
+        try ProofVerifier.verifyConsistency(oldSize: 2, newSize: 3, oldRoot: checkpoint.root.bytes, newRoot: latest.root.bytes,
+                                            proof: (consistency["proof"] as! [String]).map { Hex.decode($0)! })
+
+        // verify, and verify against the checkpoint we kept.
+        let kept = sandbox.file("kept.checkpoint", checkpointText)
+        let verified = try sandbox.run(["verify", "--checkpoint", kept.path])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("3 entries"))
+        #expect(verified.stdout.contains("extends the checkpoint you hold (size 2)"))
+        let json = try sandbox.run(["verify", "--json"])
+        #expect(json.stdout.contains("\"ok\":true"))
+    }
+
+    @Test func anAlteredEntryFailsVerifyNamingIt() throws {
+        let sandbox = CLISandbox()
+        try sandbox.run(["init", "--trial", "T-1"])
+        sandbox.file("a.txt", "a"); sandbox.file("b.txt", "b"); sandbox.file("c.txt", "c")
+        try sandbox.run(["anchor", "a.txt", "b.txt", "c.txt"])
+        #expect(try sandbox.run(["verify"]).status == 0)
+
+        let queue = try DatabaseQueue(path: sandbox.workspace.appendingPathComponent("trialchain.sqlite").path)
+        // The trigger refuses the change…
+        #expect(throws: DatabaseError.self) {
+            try queue.write { try $0.execute(sql: "UPDATE ledger_entries SET entry = CAST('x' AS BLOB) WHERE idx = 1") }
+        }
+        // …so drop it first, as someone with the file could.
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_entries_no_update")
+            try db.execute(sql: "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'payload', 'pay1oad') AS BLOB) WHERE idx = 1")
+        }
+        try queue.close()
+        let result = try sandbox.run(["verify"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("entry 1 was altered"), "\(result.stderr)")
+    }
+
+    @Test func aCheckpointFromADifferentHistoryFails() throws {
+        let sandbox = CLISandbox()
+        try sandbox.run(["init", "--trial", "T-2"])
+        sandbox.file("a.txt", "a")
+        try sandbox.run(["anchor", "a.txt"])
+        // Same keys, different history: a copy of the workspace that went on otherwise.
+        let fork = sandbox.directory.appendingPathComponent("fork")
+        try FileManager.default.copyItem(at: sandbox.workspace, to: fork)
+        sandbox.file("b.txt", "b"); sandbox.file("evil.txt", "evil")
+        try sandbox.run(["anchor", "b.txt"])
+        try sandbox.run(["anchor", "evil.txt"], workspace: fork)
+        let forkCheckpoint = sandbox.file("fork.checkpoint", try sandbox.run(["checkpoint"], workspace: fork).stdout)
+        let result = try sandbox.run(["verify", "--checkpoint", forkCheckpoint.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("history was rewritten"), "\(result.stderr)")
+    }
+
+    @Test func badInputGetsAOneLineErrorAndExit2() throws {
+        let sandbox = CLISandbox()
+        let missing = try sandbox.run(["verify"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no TrialChain workspace"))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.workspace.path))
+
+        try sandbox.run(["init", "--trial", "T-3"])
+        #expect(try sandbox.run(["init", "--trial", "T-3"]).status == 2)
+        sandbox.file("a.txt", "a")
+        let unreadable = try sandbox.run(["anchor", "a.txt", "nope.txt"])
+        #expect(unreadable.status == 2 && unreadable.stderr.contains("nope.txt"))
+        #expect(try sandbox.run(["log", "--json"]).stdout.isEmpty)
+        let past = try sandbox.run(["prove", "entry", "4"])
+        #expect(past.status == 2 && past.stderr.contains("entry 4"))
+        #expect(try sandbox.run(["checkpoint", "--size", "9"]).status == 2)
+        #expect(try sandbox.run(["prove", "consistency", "--from", "0"]).status == 2)
+        #expect(try sandbox.run(["keys", "show", "nobody"]).status == 2)
+
+        // A truncated checkpoint file and a foreign one: integrity failures (exit 1), named.
+        try sandbox.run(["anchor", "a.txt"])
+        let text = try sandbox.run(["checkpoint"]).stdout
+        let truncated = sandbox.file("truncated.checkpoint", String(text.prefix(text.count / 2)))
+        let result = try sandbox.run(["verify", "--checkpoint", truncated.path])
+        #expect(result.status == 1 && result.stderr.contains("checkpoint you hold"), "\(result.stderr)")
+        #expect(try sandbox.run(["verify", "--checkpoint", sandbox.directory.appendingPathComponent("absent").path]).status == 2)
+
+        // A foreign database is refused and left unchanged.
+        let foreign = sandbox.directory.appendingPathComponent("foreign")
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        try Data("not sqlite at all".utf8).write(to: foreign.appendingPathComponent("trialchain.sqlite"))
+        let corrupt = try sandbox.run(["verify"], workspace: foreign)
+        #expect(corrupt.status == 2 && corrupt.stderr.contains("not a readable SQLite database"), "\(corrupt.stderr)")
+        #expect(try Data(contentsOf: foreign.appendingPathComponent("trialchain.sqlite")) == Data("not sqlite at all".utf8))
+    }
+
+    @Test func everyCommandExplainsItself() throws {
+        let sandbox = CLISandbox()
+        for command in [["init"], ["anchor"], ["checkpoint"], ["keys", "show"], ["log"], ["prove", "entry"], ["prove", "consistency"], ["verify"]] {
+            let help = try sandbox.run(command + ["--help"])
+            #expect(help.status == 0, "\(command)")
+            #expect(help.stdout.contains("USAGE") && help.stdout.contains("--workspace"), "\(command)")
+        }
+    }
+}
