@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog"], resources: [.copy("Vectors")]),

@@ -1,1 +1,130 @@
-print("todo")
+// trialchain-bench: prints speed and memory figures for the ledger. Never run in tests.
+//
+//   swift run -c release trialchain-bench ledger [--entries N] [--batch N] [--entry-bytes N] [--proofs N]
+//
+// Entries are generated from a fixed seed, so every run stores the same ledger.
+import Foundation
+import MerkleLog
+import SignedNote
+import Workspace
+
+struct Options {
+    var entries = 1_000_000
+    var batch = 1_000_000
+    var entryBytes = 128
+    var proofs = 1_000
+    var directory: String?
+
+    init(_ arguments: ArraySlice<String>) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            guard let value = iterator.next() else { fail("\(flag) needs a value") }
+            switch flag {
+            case "--entries": entries = number(value, "--entries")
+            case "--batch": batch = number(value, "--batch")
+            case "--entry-bytes": entryBytes = number(value, "--entry-bytes")
+            case "--proofs": proofs = number(value, "--proofs")
+            case "--dir": directory = value
+            default: fail("unknown option \(flag)")
+            }
+        }
+    }
+}
+
+func number(_ text: String, _ flag: String) -> Int {
+    guard let value = Int(text), value > 0 else { fail("\(flag) takes a positive number") }
+    return value
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("trialchain-bench: \(message)\nusage: trialchain-bench ledger [--entries N] [--batch N] [--entry-bytes N] [--proofs N] [--dir DIR]\n".utf8))
+    exit(2)
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+func peakMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
+}
+
+func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// Deterministic entry bytes: index-dependent, fixed length.
+func entries(_ range: Range<Int>, bytes: Int) -> [[UInt8]] {
+    range.map { index in
+        var state = UInt64(index) &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<bytes).map { _ in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }
+    }
+}
+
+func runLedger(_ options: Options) throws {
+    let root = URL(fileURLWithPath: options.directory ?? NSTemporaryDirectory()).appendingPathComponent("trialchain-bench-\(getpid())")
+    defer { if options.directory == nil { try? FileManager.default.removeItem(at: root) } }
+    let workspace = try Workspace.create(at: root, trialID: "BENCH", origin: "bench.trialchain.local/ledger")
+    print("ledger benchmark: \(options.entries) entries of \(options.entryBytes) bytes, batches of \(options.batch)")
+
+    var appendSeconds = 0.0
+    var generated = 0
+    while generated < options.entries {
+        let count = min(options.batch, options.entries - generated)
+        let batch = entries(generated..<(generated + count), bytes: options.entryBytes)
+        let (_, seconds) = try time { try workspace.appendEntries(batch) }
+        appendSeconds += seconds
+        generated += count
+    }
+    let size = UInt64(options.entries)
+    let databaseMiB = Double((try? FileManager.default.attributesOfItem(atPath: workspace.layout.database.path)[.size] as? NSNumber)??.intValue ?? 0) / 1_048_576
+    print(String(format: "append:        %.2f s  (%.0f entries/s, one transaction + checkpoint per batch; database %.0f MiB)",
+                 appendSeconds, Double(size) / appendSeconds, databaseMiB))
+    print(String(format: "peak memory after append: %.0f MiB (includes the generated batch held in memory)", peakMiB()))
+
+    var rng = SystemRandomNumberGenerator()
+    let checkpoint = try workspace.read { try $0.checkpoint() }
+    try workspace.read { ledger in
+        // Warm the statement cache and the page cache once.
+        _ = try ledger.inclusionProof(index: 0, size: size)
+        let indices = (0..<options.proofs).map { _ in UInt64.random(in: 0..<size, using: &rng) }
+        let (proofs, seconds) = try time { try indices.map { try ledger.inclusionProof(index: $0, size: size) } }
+        for (index, proof) in zip(indices, proofs).prefix(50) {
+            try ProofVerifier.verifyInclusion(index: index, size: size, leafHash: proof.leafHash.bytes,
+                                              proof: proof.proof.map(\.bytes), root: checkpoint.root.bytes)
+        }
+        print(String(format: "inclusion proof at %llu entries: %.3f ms each (%d proofs, %d hashes each)",
+                     size, seconds * 1000 / Double(options.proofs), options.proofs, proofs.first?.proof.count ?? 0))
+        let pairs = (0..<100).map { _ in UInt64.random(in: 1...size, using: &rng) }
+        let (_, consistencySeconds) = try time { try pairs.map { try ledger.consistencyProof(from: $0, to: size) } }
+        print(String(format: "consistency proof to %llu entries: %.3f ms each (100 proofs)", size, consistencySeconds * 1000 / 100))
+    }
+    let (report, verifySeconds) = try time {
+        try workspace.verifyLedger(checkAttestations: false)
+    }
+    precondition(report.root == checkpoint.root)
+    print(String(format: "verify (tree, tiles, checkpoints): %.2f s  (%.0f entries/s)", verifySeconds, Double(size) / verifySeconds))
+    print(String(format: "peak memory: %.0f MiB", peakMiB()))
+}
+
+func runHash() {
+    let a = RFC6962.leafHash([1, 2, 3] as [UInt8])
+    var h = a
+    let (_, nodeSeconds) = time { for _ in 0..<1_000_000 { h = RFC6962.nodeHash(h, a) } }
+    print(String(format: "node hash: %.0f ns each", nodeSeconds * 1000))
+    let entry = [UInt8](repeating: 7, count: 128)
+    let (_, leafSeconds) = time { for _ in 0..<1_000_000 { h = RFC6962.leafHash(entry) } }
+    print(String(format: "leaf hash (128 B): %.0f ns each  %@", leafSeconds * 1000, h.hex.prefix(8) as CVarArg))
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "hash": runHash()
+case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
+default: fail("name a benchmark: ledger")
+}

@@ -61,34 +61,44 @@ public struct LedgerStore {
     @discardableResult
     public func append(_ entries: [[UInt8]], signer: NoteSigner, origin: String, signedAt: String) throws -> AppendResult {
         let start = try size()
-        let count = try Int64.fetchOne(db, sql: "SELECT count(*) FROM ledger_entries") ?? 0
+        // max(idx) is a rowid lookup; count(*) would scan the whole ledger on every batch.
+        let count = (try Int64.fetchOne(db, sql: "SELECT max(idx) + 1 FROM ledger_entries") ?? 0)
         guard UInt64(count) == start else {
-            throw WorkspaceError.ledgerInconsistent("\(count) entries but the latest checkpoint has size \(start)")
+            throw WorkspaceError.ledgerInconsistent("the entries end at index \(count) but the latest checkpoint has size \(start)")
         }
-        var appender = try TileAppender(size: start, partialBases: rightEdge(size: start))
+        let initial = try TileAppender(size: start, partialBases: rightEdge(size: start))
         let leafHashes = LedgerStore.leafHashes(entries)
 
+        // The tree's tiles are hashed on another core while this one inserts the entries.
+        let building = TileBuild(appender: initial)
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            for hash in leafHashes { building.appender.append(hash) { building.full.append($0) } }
+        }
         let insertEntry = try RawStatement(db, sql: "INSERT INTO ledger_entries (idx, leaf_hash, entry) VALUES (?, ?, ?)")
-        let insertTile = try RawStatement(db, sql: "INSERT INTO ledger_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?)")
-        func store(_ tile: Tile) throws {
+        var insertError: Error?
+        do {
+            for (offset, entry) in entries.enumerated() {
+                insertEntry.bind(1, Int64(start) + Int64(offset))
+                withUnsafeBytes(of: leafHashes[offset]) { insertEntry.bind(2, bytes: $0) }
+                entry.withUnsafeBytes { insertEntry.bind(3, bytes: $0) }
+                try insertEntry.execute()
+            }
+        } catch {
+            insertError = error
+        }
+        group.wait()
+        if let insertError { throw insertError }
+        let appender = building.appender
+
+        let insertTile = try RawStatement(db, sql: "INSERT OR IGNORE INTO ledger_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?)")
+        // Full tiles, then the right edge (a batch of zero entries leaves the right edge as it was).
+        for tile in building.full + appender.partialTiles {
             insertTile.bind(1, Int64(tile.level))
             insertTile.bind(2, Int64(tile.index))
             insertTile.bind(3, Int64(tile.width))
             tile.encoded.withUnsafeBytes { insertTile.bind(4, bytes: $0) }
             try insertTile.execute()
-        }
-        for (offset, entry) in entries.enumerated() {
-            let hash = leafHashes[offset]
-            insertEntry.bind(1, Int64(start) + Int64(offset))
-            withUnsafeBytes(of: hash) { insertEntry.bind(2, bytes: $0) }
-            entry.withUnsafeBytes { insertEntry.bind(3, bytes: $0) }
-            try insertEntry.execute()
-            try appender.append(hash, emit: store)
-        }
-        for tile in appender.partialTiles {
-            // A batch of zero entries leaves the right edge as it was.
-            try db.execute(sql: "INSERT OR IGNORE INTO ledger_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?)",
-                           arguments: [tile.level, Int64(tile.index), tile.width, Data(tile.encoded)])
         }
         let root = appender.root
         let note = try signCheckpoint(size: appender.size, root: root, signer: signer, origin: origin, signedAt: signedAt)
@@ -232,4 +242,11 @@ public struct LedgerStore {
 /// A buffer that parallel workers write to at disjoint offsets.
 private struct DisjointWrites: @unchecked Sendable {
     let base: UnsafeMutablePointer<TreeHash>
+}
+
+/// Tile building handed to a worker thread; read back only after the worker has finished.
+private final class TileBuild: @unchecked Sendable {
+    var appender: TileAppender
+    var full: [Tile] = []
+    init(appender: TileAppender) { self.appender = appender }
 }
