@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SignedNote", targets: ["SignedNote"]),
         .library(name: "Attestation", targets: ["Attestation"]),
         .library(name: "Workspace", targets: ["Workspace"]),
+        .library(name: "Ingest", targets: ["Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,6 +42,11 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Reading and validating trial inputs: CSV (libcsv), CDISC ODM (libxml2), FHIR Consent.
+        .target(name: "Ingest", dependencies: [
+            "CLibCSV", "CLibXML2", "MerkleLog", "SignedNote", "Attestation", "Workspace",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
             "MerkleLog", "SignedNote", "Attestation", "Workspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,6 +61,7 @@ let package = Package(
         .testTarget(name: "WorkspaceTests", dependencies: [
             "Workspace", "MerkleLog", "SignedNote", "Attestation", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Corpus")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),
