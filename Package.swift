@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: [
             "CLibCSV", "CLibXML2", "MerkleLog", "SignedNote", "Attestation", "Workspace",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], resources: [.copy("Resources/odm-1.3.2")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
             "MerkleLog", "SignedNote", "Attestation", "Workspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "WorkspaceTests", dependencies: [
             "Workspace", "MerkleLog", "SignedNote", "Attestation", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"], resources: [.copy("Corpus")]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Attestation"], resources: [.copy("Corpus")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),
