@@ -61,7 +61,9 @@ let package = Package(
         .testTarget(name: "WorkspaceTests", dependencies: [
             "Workspace", "MerkleLog", "SignedNote", "Attestation", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Attestation"], resources: [.copy("Corpus")]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "Attestation", "Workspace", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [.copy("Corpus")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),
