@@ -48,11 +48,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/odm-1.3.2")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", .product(name: "GRDB", package: "GRDB.swift"),
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog"], resources: [.copy("Vectors")]),

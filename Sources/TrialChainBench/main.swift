@@ -122,9 +122,35 @@ func runHash() {
     print(String(format: "leaf hash (128 B): %.0f ns each  %@", leafSeconds * 1000, h.hex.prefix(8) as CVarArg))
 }
 
+/// `generate --out DIR [--participants N] [--days N] [--seed S] [--single-file] [--clean]`
+func runGenerate(_ arguments: [String]) {
+    var generator = TrialGenerator()
+    var out: String?
+    var iterator = arguments.makeIterator()
+    while let flag = iterator.next() {
+        switch flag {
+        case "--out": out = iterator.next()
+        case "--participants": generator.participants = number(iterator.next() ?? "", flag)
+        case "--days": generator.diaryDays = number(iterator.next() ?? "", flag)
+        case "--seed": generator.seed = UInt64(number(iterator.next() ?? "", flag))
+        case "--single-file": generator.singleFile = true
+        case "--clean": generator.withProblems = false
+        default: fail("unknown option \(flag)")
+        }
+    }
+    guard let out else { fail("generate needs --out DIR") }
+    do {
+        try generator.write(to: URL(fileURLWithPath: out))
+        print("wrote a trial of \(generator.participants) participants to \(out)")
+    } catch {
+        fail("\(error)")
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "hash": runHash()
+case "generate": runGenerate(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
 default: fail("name a benchmark: ledger")
 }

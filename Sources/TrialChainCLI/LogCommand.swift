@@ -47,7 +47,8 @@ struct LogCommand: ParsableCommand {
             return "\(prefix)  (not a TrialChain attestation, \(entry.entry.count) bytes)"
         }
         let kind = statement.predicateType.replacingOccurrences(of: "https://trialchain.dev/", with: "")
-        let subjects = statement.subjects.map { "\($0.name) sha256:\($0.sha256.prefix(12))…" }.joined(separator: ", ")
+        var subjects = statement.subjects.prefix(3).map { "\($0.name) sha256:\($0.sha256.prefix(12))…" }.joined(separator: ", ")
+        if statement.subjects.count > 3 { subjects += " (+\(statement.subjects.count - 3) more)" }
         let signer = envelope.signatures.first?.keyid ?? "unsigned"
         let time = statement.predicate["anchoredAt"]?.stringValue ?? statement.predicate["endedAt"]?.stringValue ?? ""
         return "\(prefix)  \(kind)  \(subjects)  signed by \(signer)\(time.isEmpty ? "" : " at \(time)")"

@@ -18,13 +18,16 @@ struct TrialChainCommand: ParsableCommand {
 
             Quick start:
               trialchain init --trial DEMO-2026-001
-              trialchain anchor SampleData/*
+              trialchain ingest protocol SampleData/protocol.xml
+              trialchain ingest consents SampleData/consents
+              trialchain ingest measurements SampleData/measurements
+              trialchain rejects
               trialchain verify
             """,
         version: TrialChainVersion.current,
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
-            LogCommand.self, ProveCommand.self, VerifyCommand.self,
+            LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self,
         ]
     )
 
@@ -52,6 +55,6 @@ struct TrialChainCommand: ParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "TrialChainCLI"].contains(String(module))
     }
 }

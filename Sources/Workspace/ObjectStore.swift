@@ -83,6 +83,26 @@ public struct ObjectStore: Sendable {
         return Stored(sha256: digest, byteCount: total, isNew: true)
     }
 
+    /// Stores bytes (written to a temporary file, flushed, renamed into place).
+    /// - throws: `WorkspaceError.storage` when the store cannot be written.
+    public func store(bytes: [UInt8]) throws -> Stored {
+        let digest = Hex.encode(SHA256.hash(data: bytes))
+        let destination = url(for: digest)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: false)
+        }
+        do {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+            let temporary = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
+            try Data(bytes).write(to: temporary, options: .atomic)
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(at: temporary, to: destination)
+        } catch {
+            throw WorkspaceError.storage("cannot write \(destination.path): \(error.localizedDescription)")
+        }
+        return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: true)
+    }
+
     /// Removes a blob (used only to undo a blob this process just added, when its stage fails).
     func remove(_ sha256: String) {
         let blob = url(for: sha256)

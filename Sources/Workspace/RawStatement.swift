@@ -30,6 +30,17 @@ final class RawStatement {
         sqlite3_bind_blob(handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), transient)
     }
 
+    /// Binds text (SQLite copies it), or NULL for nil.
+    func bind(_ position: Int32, text: String?) {
+        guard let text else { sqlite3_bind_null(handle, position); return }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        sqlite3_bind_text(handle, position, text, -1, transient)
+    }
+
+    func bindNull(_ position: Int32) {
+        sqlite3_bind_null(handle, position)
+    }
+
     /// Runs an INSERT-like statement to completion and resets it for the next row.
     func execute() throws {
         let code = sqlite3_step(handle)

@@ -11,7 +11,8 @@ enum Schema {
     static let version = 1
 
     /// Tables that only ever grow.
-    static let appendOnlyTables = ["workspace_meta", "ledger_entries", "ledger_tiles", "ledger_checkpoints", "objects", "anchored_files"]
+    static let ledgerTables = ["workspace_meta", "ledger_entries", "ledger_tiles", "ledger_checkpoints", "objects", "anchored_files"]
+    static let appendOnlyTables = ledgerTables + ["stage_runs", "stage_artifacts", "rejects", "records"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -52,7 +53,7 @@ enum Schema {
                     PRIMARY KEY (entry_idx, name)
                 );
                 """)
-            for table in appendOnlyTables {
+            for table in ledgerTables {
                 try db.execute(sql: """
                     CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
                     BEGIN SELECT RAISE(ABORT, '\(table) is append-only: corrections are new versions'); END;
@@ -61,6 +62,83 @@ enum Schema {
                     """)
             }
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        }
+        migrator.registerMigration("v2-stages") { db in
+            try db.execute(sql: """
+                -- One row per stage run that produced something; its attestation is ledger entry entry_idx.
+                CREATE TABLE stage_runs (
+                    id INTEGER PRIMARY KEY NOT NULL,
+                    stage TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    input_key TEXT NOT NULL,
+                    entry_idx INTEGER NOT NULL UNIQUE REFERENCES ledger_entries(idx),
+                    record_count INTEGER NOT NULL,
+                    record_root BLOB NOT NULL,
+                    reject_count INTEGER NOT NULL,
+                    reason TEXT,
+                    started_at TEXT NOT NULL,
+                    ended_at TEXT NOT NULL
+                );
+                CREATE INDEX stage_runs_by_input ON stage_runs(kind, input_key);
+                -- Artifacts are versioned by name: a correction is a new version, never an overwrite.
+                CREATE TABLE stage_artifacts (
+                    run_id INTEGER NOT NULL REFERENCES stage_runs(id) DEFERRABLE INITIALLY DEFERRED,
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL CHECK (version >= 1),
+                    sha256 TEXT NOT NULL REFERENCES objects(sha256),
+                    PRIMARY KEY (name, version)
+                );
+                -- Accepted records: canonical bytes (with the participant's salt) and leaf hash.
+                CREATE TABLE records (
+                    run_id INTEGER NOT NULL REFERENCES stage_runs(id) DEFERRABLE INITIALLY DEFERRED,
+                    idx INTEGER NOT NULL,
+                    artifact TEXT NOT NULL,
+                    participant TEXT NOT NULL,
+                    site TEXT,
+                    visit TEXT,
+                    item TEXT,
+                    value TEXT,
+                    unit TEXT,
+                    observed_at TEXT,
+                    source_file TEXT NOT NULL,
+                    source_line INTEGER,
+                    canonical BLOB,
+                    leaf_hash BLOB NOT NULL,
+                    PRIMARY KEY (run_id, idx)
+                );
+                CREATE INDEX records_by_participant ON records(participant, visit, item);
+                CREATE INDEX records_by_visit_item ON records(visit, item);
+                CREATE TABLE rejects (
+                    run_id INTEGER NOT NULL REFERENCES stage_runs(id) DEFERRABLE INITIALLY DEFERRED,
+                    file TEXT NOT NULL,
+                    line INTEGER,
+                    field TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    raw TEXT
+                );
+                CREATE INDEX rejects_by_run ON rejects(run_id);
+                -- Per-participant salts: off the ledger, destroyed by an erasure.
+                CREATE TABLE participant_salts (
+                    participant TEXT PRIMARY KEY NOT NULL,
+                    salt BLOB NOT NULL CHECK (length(salt) = 32)
+                );
+                CREATE TRIGGER participant_salts_no_update BEFORE UPDATE ON participant_salts
+                BEGIN SELECT RAISE(ABORT, 'participant_salts is append-only: a salt is never replaced'); END;
+                """)
+            for table in ["stage_runs", "stage_artifacts", "rejects"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only: corrections are new versions'); END;
+                    CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only: nothing anchored is ever deleted'); END;
+                    """)
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+                BEGIN SELECT RAISE(ABORT, 'records is append-only: corrections are new versions'); END;
+                CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+                BEGIN SELECT RAISE(ABORT, 'records is append-only: nothing anchored is ever deleted'); END;
+                """)
         }
         return migrator
     }

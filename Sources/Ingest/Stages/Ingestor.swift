@@ -1,0 +1,208 @@
+import Attestation
+import Crypto
+import Foundation
+import MerkleLog
+import Workspace
+
+/// Options every ingest stage takes.
+public struct IngestOptions: Sendable {
+    /// Why a corrected input is recorded as a new version of an artifact already ingested.
+    public var reason: String?
+    /// Fail the whole stage beyond this many rejects.
+    public var maxRejects: Int?
+    /// The measurement CSV layout.
+    public var layout: MeasurementLayout
+
+    public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout()) {
+        self.reason = reason
+        self.maxRejects = maxRejects
+        self.layout = layout
+    }
+}
+
+/// Runs the three ingest stages against a workspace. Each validates everything it reads, then
+/// commits its artifacts, records, rejects, attestation and checkpoint in one transaction.
+public struct Ingestor {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    // MARK: Protocol
+
+    /// Ingests a protocol (CDISC ODM 1.3.x). The artifact `protocol` is its model as canonical JSON.
+    /// - throws: `ProtocolError` (file, line, element) before anything is written; `StageError`.
+    public func ingestProtocol(_ file: InputFile, options: IngestOptions = IngestOptions()) throws -> StageOutcome {
+        let model = try ODMProtocolReader().read(url: file.url, displayName: file.name)
+        let description = StageDescription(stage: "protocol", kind: "ingest/protocol", materials: [file.material],
+                                           parameters: ["schema": "CDISC ODM 1.3.2 + https://trialchain.dev/ns/odm/v1"], reason: options.reason)
+        return try workspace.runStage(description, maxRejects: options.maxRejects) { _ in
+            [StageArtifact(name: "protocol", bytes: CanonicalJSON.encode(model.json))]
+        }
+    }
+
+    /// The latest ingested protocol.
+    /// - throws: `StageError.missingInput` when none was ingested.
+    public func currentProtocol() throws -> (TrialProtocol, ArtifactVersion) {
+        guard let version = try workspace.latestArtifact("protocol") else {
+            throw StageError.missingInput("no protocol has been ingested yet: run `trialchain ingest protocol FILE` first")
+        }
+        guard let model = TrialProtocol(json: try JSONValue.parse(try workspace.artifactBytes(version))) else {
+            throw StageError.missingInput("the stored protocol artifact v\(version.version) cannot be read")
+        }
+        return (model, version)
+    }
+
+    // MARK: Consents
+
+    /// Ingests FHIR Consent files. Each file gives the artifact `consents/<file name>`; each
+    /// accepted consent is a record; its signed document goes to the object store.
+    /// - throws: `ConsentError` for a file that is not JSON or not a Consent/Bundle; `StageError`.
+    public func ingestConsents(_ files: [InputFile], options: IngestOptions = IngestOptions()) throws -> StageOutcome {
+        let (model, protocolVersion) = try currentProtocol()
+        let sorted = files.sorted { $0.name < $1.name }
+        let parsed = try sorted.map { try ConsentReader().read(url: $0.url, displayName: $0.name) }
+        let approved = Set(model.approvedConsentVersions)
+        let description = StageDescription(
+            stage: "consents", kind: "ingest/consents",
+            materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)],
+            parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason)
+        return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
+            var artifacts: [StageArtifact] = []
+            for (file, (consents, rejects)) in zip(sorted, parsed) {
+                for reject in rejects {
+                    try writer.reject(StageReject(file: reject.file, line: nil, field: Ingestor.entryField(reject.entry, reject.field), reason: reject.reason))
+                }
+                var accepted: [JSONValue] = []
+                for consent in consents {
+                    let field = { (name: String) in Ingestor.entryField(consent.entry, name) }
+                    if !approved.contains(consent.formVersion) {
+                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("extension(consent-form-version)"),
+                            reason: "consent form version \(consent.formVersion) is not approved by the protocol (approved: \(model.approvedConsentVersions.joined(separator: ", ")))"))
+                        continue
+                    }
+                    if !["active", "inactive"].contains(consent.status) {
+                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("status"),
+                                                      reason: "status \(consent.status) does not record a consent (expected active, or inactive for a withdrawal)"))
+                        continue
+                    }
+                    guard FileManager.default.fileExists(atPath: consent.documentPath) else {
+                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.url"),
+                                                      reason: "the signed document \(consent.documentPath) does not exist"))
+                        continue
+                    }
+                    if let expected = consent.documentSHA1 {
+                        let actual = Array(Insecure.SHA1.hash(data: try Data(contentsOf: URL(fileURLWithPath: consent.documentPath))))
+                        guard actual == expected else {
+                            try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.hash"),
+                                                          reason: "the signed document's SHA-1 does not match Attachment.hash: the document was changed or replaced"))
+                            continue
+                        }
+                    }
+                    let document = try writer.storeDocument(at: URL(fileURLWithPath: consent.documentPath))
+                    let content: JSONValue = [
+                        "kind": "consent", "participant": .string(consent.participant), "formVersion": .string(consent.formVersion),
+                        "status": .string(consent.status), "signedAt": .string(consent.signedAt.description),
+                        "periodStart": .string(consent.periodStart.description),
+                        "periodEnd": consent.periodEnd.map { .string($0.description) } ?? .null,
+                        "document": ["sha256": .string(document.sha256), "byteCount": .integer(document.byteCount)],
+                        "resourceID": .string(consent.resourceID),
+                    ]
+                    try writer.add(StageRecord(artifact: "consents/\(file.baseName)", participant: consent.participant,
+                                               observedAt: consent.signedAt.description, sourceFile: consent.file, content: content))
+                    accepted.append(content)
+                }
+                let artifact: JSONValue = ["source": ["name": .string(file.name), "sha256": .string(file.sha256)], "consents": .array(accepted)]
+                artifacts.append(StageArtifact(name: "consents/\(file.baseName)", bytes: CanonicalJSON.encode(artifact)))
+            }
+            return artifacts
+        }
+    }
+
+    static func entryField(_ entry: Int?, _ field: String) -> String {
+        guard let entry else { return field }
+        return field.hasPrefix("entry[") ? field : "entry[\(entry)].\(field)"
+    }
+
+    // MARK: Measurements
+
+    /// Ingests measurement CSVs (streamed). Each row is checked against the protocol and the
+    /// participants' consents; good rows become records, bad ones rejects with file, line, field
+    /// and reason. Each file gives the artifact `measurements/<file name>`.
+    /// - parameter progress: called with (rows done, file name) every 64k rows.
+    /// - throws: `CSVError` or `MeasurementError` for a file that cannot be read as a whole;
+    ///   `StageError`.
+    public func ingestMeasurements(_ files: [InputFile], options: IngestOptions = IngestOptions(),
+                                   progress: ((Int, String) -> Void)? = nil) throws -> StageOutcome {
+        let (model, protocolVersion) = try currentProtocol()
+        let consentVersions = try workspace.latestArtifacts(prefix: "consents/")
+        let consents = ConsentIndex(artifacts: try consentVersions.map { try JSONValue.parse(try workspace.artifactBytes($0)) })
+        let validator = MeasurementValidator(model)
+        let sorted = files.sorted { $0.name < $1.name }
+        let layout = options.layout
+        let description = StageDescription(
+            stage: "measurements", kind: "ingest/measurements",
+            materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
+                + consentVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) },
+            parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
+        return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
+            var artifacts: [StageArtifact] = []
+            var rows = 0
+            for file in sorted {
+                let artifactName = "measurements/\(file.baseName)"
+                var positions: [String: Int]?
+                var width = 0
+                let recordsBefore = writer.recordCount, rejectsBefore = writer.rejectCount
+                try CSVReader(url: file.url, displayName: file.name).forEachRecord { record in
+                    guard let columns = positions else {
+                        positions = try layout.positions(header: record.fields, file: file.name)
+                        width = record.fields.count
+                        return
+                    }
+                    rows += 1
+                    if rows & 0xFFFF == 0 { progress?(rows, file.name) }
+                    func reject(_ field: String, _ reason: String) throws {
+                        try writer.reject(StageReject(file: file.name, line: record.line, field: field, reason: reason,
+                                                      raw: record.fields.joined(separator: ",")))
+                    }
+                    guard record.fields.count == width else {
+                        try reject("(row)", "expected \(width) fields as in the header, found \(record.fields.count)")
+                        return
+                    }
+                    func field(_ name: String) -> String { columns[name].map { record.fields[$0] } ?? "" }
+                    let participant = field("participant"), visit = field("visit"), item = field("item")
+                    let value = field("value"), unit = columns["unit"] == nil ? nil : field("unit"), collected = field("collected_at")
+                    guard !participant.isEmpty else { try reject(layout.columns["participant"]!, "empty"); return }
+                    guard let time = TrialTime(collected) else {
+                        try reject(layout.columns["collected_at"]!, "\"\(collected)\" is not an ISO 8601 date-time with a time zone")
+                        return
+                    }
+                    if let problem = validator.problem(visit: visit, item: item, value: value, unit: unit) {
+                        try reject(layout.columns[problem.field] ?? problem.field, problem.reason)
+                        return
+                    }
+                    if let problem = consents.problem(participant: participant, at: time) {
+                        try reject(layout.columns["collected_at"]!, problem)
+                        return
+                    }
+                    let site = field("site")
+                    var content: [String: JSONValue] = [
+                        "kind": "measurement", "participant": .string(participant), "site": .string(site), "visit": .string(visit),
+                        "item": .string(item), "value": .string(value), "collectedAt": .string(time.description),
+                    ]
+                    if let unit { content["unit"] = .string(unit) }
+                    try writer.add(StageRecord(artifact: artifactName, participant: participant, site: site, visit: visit, item: item,
+                                               value: value, unit: unit, observedAt: time.description, sourceFile: file.name,
+                                               sourceLine: record.line, content: .object(content)))
+                }
+                if positions == nil { throw CSVError.empty(file: file.name) }
+                let artifact: JSONValue = [
+                    "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
+                    "records": .integer(Int64(writer.recordCount - recordsBefore)), "rejects": .integer(Int64(writer.rejectCount - rejectsBefore)),
+                    "protocol": .string(protocolVersion.sha256),
+                ]
+                artifacts.append(StageArtifact(name: artifactName, bytes: CanonicalJSON.encode(artifact)))
+            }
+            return artifacts
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Workspace
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Validate and anchor trial inputs: the protocol, consent forms, measurements.",
+        discussion: """
+            Each stage validates everything it reads, then commits its artifacts, records, rejects, \
+            its signed attestation and a new checkpoint in one transaction: if it fails, the \
+            workspace is as it was. Running a stage again on identical inputs appends nothing. A \
+            corrected file for an artifact already ingested needs --reason and becomes a new \
+            version; the old version and its anchors stay.
+
+            Order: protocol, then consents, then measurements.
+            """,
+        subcommands: [ProtocolStage.self, ConsentsStage.self, MeasurementsStage.self])
+
+    struct StageOptions: ParsableArguments {
+        @Option(help: ArgumentHelp("Why a corrected input replaces an ingested one (recorded in the attestation).", valueName: "text"))
+        var reason: String?
+
+        @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Fail the whole stage, storing nothing, beyond this many rejects.", valueName: "n"))
+        var maxRejects: Int?
+    }
+
+    struct ProtocolStage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "protocol",
+            abstract: "Ingest the protocol: CDISC ODM 1.3.x XML, validated against the ODM 1.3.2 schema and TrialChain's extension.")
+        @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var stage: StageOptions
+        @Argument(help: ArgumentHelp("The ODM file.", valueName: "file")) var file: String
+
+        func run() throws {
+            let workspace = try options.open()
+            let outcome = try Ingestor(workspace: workspace).ingestProtocol(
+                try InputFile(url: URL(fileURLWithPath: file), name: IngestCommand.displayName(file)),
+                options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects))
+            IngestCommand.report(outcome, what: "protocol")
+        }
+    }
+
+    struct ConsentsStage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "consents",
+            abstract: "Ingest FHIR R4 Consent resources (JSON files or Bundles; directories are searched for *.json).")
+        @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var stage: StageOptions
+        @Argument(help: ArgumentHelp("Consent files or directories.", valueName: "path")) var paths: [String]
+
+        func run() throws {
+            let workspace = try options.open()
+            let files = try IngestCommand.inputs(paths, extension: "json")
+            let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects))
+            IngestCommand.report(outcome, what: "consents")
+        }
+    }
+
+    struct MeasurementsStage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "measurements",
+            abstract: "Ingest measurement CSVs (directories are searched for *.csv).",
+            discussion: """
+                The long format has one row per measurement and the header \
+                participant,site,visit,item,value,unit,collected_at (unit may be left out). Other \
+                layouts name their columns with --map, e.g. --map participant=SUBJID,visit=VISITOID. \
+                Each row is checked against the protocol (visit, item, data type, range checks, code \
+                list, unit) and the participant's consent at collected_at; failures are listed by \
+                `trialchain rejects`.
+                """)
+        @OptionGroup var options: WorkspaceOptions
+        @OptionGroup var stage: StageOptions
+        @Option(help: ArgumentHelp("Column names for a layout other than the long format: field=COLUMN,…", valueName: "mapping"))
+        var map: String?
+        @Argument(help: ArgumentHelp("CSV files or directories.", valueName: "path")) var paths: [String]
+
+        func run() throws {
+            let workspace = try options.open()
+            let layout = try map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+            let files = try IngestCommand.inputs(paths, extension: "csv")
+            let started = Date()
+            let outcome = try Ingestor(workspace: workspace).ingestMeasurements(
+                files, options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout)) { rows, file in
+                    let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
+                    Terminal.progress("measurements: \(rows) rows (\(Int(rate)) rows/s), \(file)…")
+                }
+            Terminal.endProgress()
+            IngestCommand.report(outcome, what: "measurements")
+        }
+    }
+
+    static func displayName(_ path: String) -> String {
+        var name = path
+        while name.hasPrefix("./") { name.removeFirst(2) }
+        return name
+    }
+
+    /// Files as given, directories expanded to their files with the extension, sorted.
+    static func inputs(_ paths: [String], extension wanted: String) throws -> [InputFile] {
+        var names: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+                let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                    .filter { ($0 as NSString).pathExtension.lowercased() == wanted && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+                    .sorted().map { base + "/" + $0 }
+                guard !found.isEmpty else { throw UsageError("\(path) contains no .\(wanted) files") }
+                names += found
+            } else {
+                names.append(path)
+            }
+        }
+        return try names.map { try InputFile(url: URL(fileURLWithPath: $0), name: displayName($0)) }
+    }
+
+    static func report(_ outcome: StageOutcome, what: String) {
+        switch outcome {
+        case let .unchanged(entry):
+            print("\(what): unchanged: these inputs were already ingested (ledger entry \(entry)); nothing appended")
+        case let .committed(receipt):
+            let versions = receipt.artifacts.map { "\($0.name) v\($0.version)" }.joined(separator: ", ")
+            print("\(what): \(receipt.recordCount) records, \(receipt.rejectCount) rejected; ledger entry \(receipt.entryIndex), checkpoint size \(receipt.ledgerSize)")
+            if receipt.artifacts.count > 6 {
+                print("artifacts: \(receipt.artifacts.count) new versions (\(receipt.artifacts.prefix(3).map { "\($0.name) v\($0.version)" }.joined(separator: ", ")), …)")
+            } else if !versions.isEmpty {
+                print("artifacts: \(versions)")
+            }
+            if receipt.rejectCount > 0 { print("see the rejects with: trialchain rejects") }
+        }
+    }
+}

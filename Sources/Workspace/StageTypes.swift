@@ -1,0 +1,145 @@
+import Attestation
+import MerkleLog
+
+/// An input of a stage, by name and digest: a file, or an artifact of an earlier stage.
+public struct StageMaterial: Equatable, Sendable {
+    public let name: String
+    public let sha256: String
+    public init(name: String, sha256: String) {
+        self.name = name
+        self.sha256 = sha256
+    }
+}
+
+/// What a stage is, before it runs: what the attestation will say about its inputs.
+public struct StageDescription: Sendable {
+    /// The stage's name in a pipeline (for a single command, the kind).
+    public let stage: String
+    /// What it does, e.g. `ingest/measurements`.
+    public let kind: String
+    /// Its inputs with their digests (files and earlier artifacts).
+    public let materials: [StageMaterial]
+    /// Its parameters (canonical JSON: the same parameters give the same bytes).
+    public let parameters: JSONValue
+    /// Why a new version of an already ingested artifact is being recorded.
+    public let reason: String?
+
+    public init(stage: String, kind: String, materials: [StageMaterial], parameters: JSONValue, reason: String? = nil) {
+        self.stage = stage
+        self.kind = kind
+        self.materials = materials.sorted { ($0.name, $0.sha256) < ($1.name, $1.sha256) }
+        self.parameters = parameters
+        self.reason = reason
+    }
+}
+
+/// An output of a stage: its bytes go to the object store, its digest into the attestation.
+public struct StageArtifact: Sendable {
+    public let name: String
+    public let bytes: [UInt8]
+    public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = bytes
+    }
+}
+
+/// One accepted record.
+public struct StageRecord: Sendable {
+    public var artifact: String
+    public var participant: String
+    public var site: String?
+    public var visit: String?
+    public var item: String?
+    public var value: String?
+    public var unit: String?
+    public var observedAt: String?
+    public var sourceFile: String
+    public var sourceLine: Int?
+    /// The record's content (without the salt), in canonical JSON.
+    public var content: JSONValue
+
+    public init(artifact: String, participant: String, site: String? = nil, visit: String? = nil, item: String? = nil,
+                value: String? = nil, unit: String? = nil, observedAt: String? = nil, sourceFile: String, sourceLine: Int? = nil,
+                content: JSONValue) {
+        self.artifact = artifact
+        self.participant = participant
+        self.site = site
+        self.visit = visit
+        self.item = item
+        self.value = value
+        self.unit = unit
+        self.observedAt = observedAt
+        self.sourceFile = sourceFile
+        self.sourceLine = sourceLine
+        self.content = content
+    }
+}
+
+/// One rejected input: where it is and why.
+public struct StageReject: Equatable, Sendable, CustomStringConvertible {
+    public let file: String
+    public let line: Int?
+    public let field: String
+    public let reason: String
+    public let raw: String?
+
+    public init(file: String, line: Int?, field: String, reason: String, raw: String? = nil) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = reason
+        self.raw = raw
+    }
+
+    public var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): \(field): \(reason)"
+    }
+}
+
+/// A stored artifact version.
+public struct ArtifactVersion: Equatable, Sendable {
+    public let name: String
+    public let version: Int
+    public let sha256: String
+}
+
+/// What running a stage did.
+public enum StageOutcome: Equatable, Sendable {
+    /// The same stage already ran on identical inputs and parameters: nothing was appended.
+    case unchanged(entryIndex: UInt64)
+    /// A new run was committed with its attestation and a new checkpoint.
+    case committed(StageReceipt)
+}
+
+/// A committed stage run.
+public struct StageReceipt: Equatable, Sendable {
+    public let runID: Int64
+    public let entryIndex: UInt64
+    public let ledgerSize: UInt64
+    public let recordCount: Int
+    public let recordRoot: TreeHash
+    public let rejectCount: Int
+    /// Artifact versions this run created (an output identical to the latest version adds none).
+    public let artifacts: [ArtifactVersion]
+}
+
+/// Why a stage was refused before or while it ran.
+public enum StageError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A different version of the artifact exists: corrections need a stated reason.
+    case needsReason(artifact: String, version: Int, sha256: String)
+    /// More rejects than `--max-rejects` allows; nothing was stored.
+    case tooManyRejects(count: Int, limit: Int, first: [StageReject])
+    /// An input the stage depends on has not been ingested.
+    case missingInput(String)
+
+    public var description: String {
+        switch self {
+        case let .needsReason(artifact, version, sha256):
+            return "\(artifact) was already ingested as version \(version) (sha256 \(sha256.prefix(12))…) with other content; to record a corrected version, say why with --reason TEXT (the old version stays)"
+        case let .tooManyRejects(count, limit, first):
+            return "\(count) rejected rows exceed --max-rejects \(limit); nothing was stored. First rejects:\n  " + first.map(\.description).joined(separator: "\n  ")
+        case let .missingInput(message):
+            return message
+        }
+    }
+}

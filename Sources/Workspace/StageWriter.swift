@@ -1,0 +1,125 @@
+import Attestation
+import Crypto
+import Foundation
+import GRDB
+import MerkleLog
+
+/// Records and rejects of one stage run, written inside the run's transaction.
+///
+/// Each record's canonical bytes are its content plus the participant's salt (RFC 8785 JSON);
+/// its leaf hash joins the run's record tree (RFC 6962), whose root the attestation carries.
+public final class StageWriter {
+    let db: Database
+    let runID: Int64
+    private var frontier = MerkleFrontier()
+    private var salts: [String: [UInt8]] = [:]
+    private let insertRecord: RawStatement
+    private let insertReject: RawStatement
+    /// Accepted records so far.
+    public private(set) var recordCount = 0
+    /// Rejects so far.
+    public private(set) var rejects: [StageReject] = []
+    /// Rejects kept in memory for the error message when the stage fails.
+    public var rejectCount: Int { rejectTotal }
+    private var rejectTotal = 0
+
+    let objects: ObjectStore
+    let storedAt: String
+    /// Blobs this run added, removed again if the run fails.
+    var addedBlobs: [String] = []
+
+    init(_ db: Database, runID: Int64, objects: ObjectStore, storedAt: String) throws {
+        self.db = db
+        self.runID = runID
+        self.objects = objects
+        self.storedAt = storedAt
+        insertRecord = try RawStatement(db, sql: """
+            INSERT INTO records (run_id, idx, artifact, participant, site, visit, item, value, unit, observed_at, source_file, source_line, canonical, leaf_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertReject = try RawStatement(db, sql: "INSERT INTO rejects (run_id, file, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)")
+    }
+
+    /// The participant's salt, created on first use (32 random bytes, never in the ledger).
+    public func salt(for participant: String) throws -> [UInt8] {
+        if let salt = salts[participant] { return salt }
+        if let stored = try Data.fetchOne(db, sql: "SELECT salt FROM participant_salts WHERE participant = ?", arguments: [participant]) {
+            salts[participant] = Array(stored)
+            return Array(stored)
+        }
+        let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [participant, Data(salt)])
+        salts[participant] = salt
+        return salt
+    }
+
+    /// The canonical bytes of a record with its salt.
+    public static func canonicalBytes(content: JSONValue, salt: [UInt8]) -> [UInt8] {
+        CanonicalJSON.encode(["record": content, "salt": .string(MerkleLog.Hex.encode(salt))])
+    }
+
+    /// Stores an accepted record and adds it to the record tree.
+    /// - returns: the record's leaf hash.
+    @discardableResult
+    public func add(_ record: StageRecord) throws -> TreeHash {
+        let canonical = StageWriter.canonicalBytes(content: record.content, salt: try salt(for: record.participant))
+        let leaf = RFC6962.leafHash(canonical)
+        frontier.append(leaf)
+        let s = insertRecord
+        s.bind(1, runID)
+        s.bind(2, Int64(recordCount))
+        s.bind(3, text: record.artifact)
+        s.bind(4, text: record.participant)
+        s.bind(5, text: record.site)
+        s.bind(6, text: record.visit)
+        s.bind(7, text: record.item)
+        s.bind(8, text: record.value)
+        s.bind(9, text: record.unit)
+        s.bind(10, text: record.observedAt)
+        s.bind(11, text: record.sourceFile)
+        if let line = record.sourceLine { s.bind(12, Int64(line)) } else { s.bindNull(12) }
+        canonical.withUnsafeBytes { s.bind(13, bytes: $0) }
+        withUnsafeBytes(of: leaf) { s.bind(14, bytes: $0) }
+        try s.execute()
+        recordCount += 1
+        return leaf
+    }
+
+    /// Stores a reject.
+    public func reject(_ reject: StageReject) throws {
+        let s = insertReject
+        s.bind(1, runID)
+        s.bind(2, text: reject.file)
+        if let line = reject.line { s.bind(3, Int64(line)) } else { s.bindNull(3) }
+        s.bind(4, text: reject.field)
+        s.bind(5, text: reject.reason)
+        s.bind(6, text: reject.raw)
+        try s.execute()
+        rejectTotal += 1
+        if rejects.count < 20 { rejects.append(reject) }
+    }
+
+    /// Stores a document (a signed consent form, say) in the object store, never in the ledger.
+    /// - returns: what was stored, with its SHA-256.
+    /// - throws: `WorkspaceError.unreadableFile` or `.storage`.
+    public func storeDocument(at url: URL) throws -> ObjectStore.Stored {
+        let stored = try objects.store(fileAt: url)
+        if stored.isNew { addedBlobs.append(stored.sha256) }
+        try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
+                       arguments: [stored.sha256, stored.byteCount, storedAt])
+        return stored
+    }
+
+    /// The root of the records added so far.
+    public var recordRoot: TreeHash { frontier.root }
+
+    /// The latest version of an artifact, if any.
+    public func latest(_ name: String) throws -> ArtifactVersion? {
+        try Workspace.latestArtifact(db, name)
+    }
+
+    /// The latest version of every artifact whose name starts with `prefix`, by name.
+    public func latest(prefix: String) throws -> [ArtifactVersion] {
+        try Workspace.latestArtifacts(db, prefix: prefix)
+    }
+}

@@ -1,0 +1,148 @@
+import Attestation
+import Crypto
+import Foundation
+import GRDB
+import MerkleLog
+import SignedNote
+
+extension Workspace {
+    /// The predicate type of a stage attestation.
+    public static let stagePredicateType = "https://trialchain.dev/stage/v1"
+
+    /// Runs a stage in one transaction: `body` validates its inputs, adds records and rejects, and
+    /// returns its artifacts; then the artifacts, the attestation and a new checkpoint are written.
+    /// If anything throws, nothing of the stage remains.
+    ///
+    /// A stage that already ran on identical materials and parameters appends nothing.
+    /// - parameters:
+    ///   - description: what the attestation says about the stage's inputs.
+    ///   - maxRejects: fail the whole stage beyond this many rejects.
+    /// - throws: `StageError`, what `body` throws, storage errors.
+    public func runStage(_ description: StageDescription, maxRejects: Int? = nil,
+                         _ body: (StageWriter) throws -> [StageArtifact]) throws -> StageOutcome {
+        let inputKey = Workspace.inputKey(description)
+        if let previous = try read({ ledger in
+            try Int64.fetchOne(ledger.db, sql: "SELECT entry_idx FROM stage_runs WHERE kind = ? AND input_key = ? ORDER BY id DESC LIMIT 1",
+                               arguments: [description.kind, inputKey])
+        }) {
+            return .unchanged(entryIndex: UInt64(previous))
+        }
+        let operatorSigner = try signer(.operator)
+        let ledgerSigner = try signer(.ledger)
+        let startedAt = clock.timestamp
+        var addedBlobs: [String] = []
+        do {
+            let receipt = try write { db -> StageReceipt in
+                let runID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM stage_runs") ?? 0) + 1
+                let writer = try StageWriter(db, runID: runID, objects: objects, storedAt: startedAt)
+                defer { addedBlobs += writer.addedBlobs }
+                let artifacts = try body(writer)
+                if let maxRejects, writer.rejectCount > maxRejects {
+                    throw StageError.tooManyRejects(count: writer.rejectCount, limit: maxRejects, first: Array(writer.rejects.prefix(10)))
+                }
+                var versions: [ArtifactVersion] = []
+                var subjects: [InTotoStatement.Subject] = []
+                for artifact in artifacts {
+                    let digest = Hex.encode(SHA256.hash(data: artifact.bytes))
+                    let latest = try Workspace.latestArtifact(db, artifact.name)
+                    if let latest, latest.sha256 != digest, description.reason == nil {
+                        throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
+                    }
+                    let stored = try objects.store(bytes: artifact.bytes)
+                    if stored.isNew { addedBlobs.append(stored.sha256) }
+                    try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
+                                   arguments: [digest, artifact.bytes.count, startedAt])
+                    subjects.append(.init(name: artifact.name, sha256: digest))
+                    if latest?.sha256 == digest { continue }
+                    let version = ArtifactVersion(name: artifact.name, version: (latest?.version ?? 0) + 1, sha256: digest)
+                    try db.execute(sql: "INSERT INTO stage_artifacts (run_id, name, version, sha256) VALUES (?, ?, ?, ?)",
+                                   arguments: [runID, version.name, version.version, version.sha256])
+                    versions.append(version)
+                }
+                let endedAt = clock.timestamp
+                var predicate: [String: JSONValue] = [
+                    "stage": .string(description.stage), "kind": .string(description.kind),
+                    "materials": .array(description.materials.map { ["name": .string($0.name), "digest": ["sha256": .string($0.sha256)]] }),
+                    "parameters": description.parameters,
+                    "artifactVersions": .array(versions.map { ["name": .string($0.name), "version": .integer(Int64($0.version))] }),
+                    "recordCount": .integer(Int64(writer.recordCount)), "recordRoot": .string(writer.recordRoot.hex),
+                    "rejectCount": .integer(Int64(writer.rejectCount)),
+                    "startedAt": .string(startedAt), "endedAt": .string(endedAt),
+                    "signer": .string(operatorSigner.verifierKey.handle), "trial": .string(trialID),
+                    "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
+                ]
+                if let reason = description.reason { predicate["reason"] = .string(reason) }
+                let statement = InTotoStatement(subjects: subjects, predicateType: Workspace.stagePredicateType, predicate: .object(predicate))
+                let entry = try DSSEEnvelope(signing: statement.canonicalBytes, with: operatorSigner).canonicalBytes
+                let batch = try LedgerStore(db).append([entry], signer: ledgerSigner, origin: origin, signedAt: endedAt)
+                try db.execute(sql: """
+                    INSERT INTO stage_runs (id, stage, kind, input_key, entry_idx, record_count, record_root, reject_count, reason, started_at, ended_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, description.stage, description.kind, inputKey, Int64(batch.firstIndex), writer.recordCount,
+                                     Data(writer.recordRoot.bytes), writer.rejectCount, description.reason, startedAt, endedAt])
+                return StageReceipt(runID: runID, entryIndex: batch.firstIndex, ledgerSize: batch.size, recordCount: writer.recordCount,
+                                    recordRoot: writer.recordRoot, rejectCount: writer.rejectCount, artifacts: versions)
+            }
+            return .committed(receipt)
+        } catch {
+            for digest in addedBlobs { objects.remove(digest) }
+            throw error
+        }
+    }
+
+    /// The digest identifying a stage's inputs: kind, materials and parameters.
+    static func inputKey(_ description: StageDescription) -> String {
+        let value: JSONValue = [
+            "kind": .string(description.kind),
+            "materials": .array(description.materials.map { ["name": .string($0.name), "sha256": .string($0.sha256)] }),
+            "parameters": description.parameters,
+        ]
+        return Hex.encode(SHA256.hash(data: CanonicalJSON.encode(value)))
+    }
+
+    static func latestArtifact(_ db: Database, _ name: String) throws -> ArtifactVersion? {
+        try Row.fetchOne(db, sql: "SELECT name, version, sha256 FROM stage_artifacts WHERE name = ? ORDER BY version DESC LIMIT 1",
+                         arguments: [name]).map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
+    }
+
+    static func latestArtifacts(_ db: Database, prefix: String) throws -> [ArtifactVersion] {
+        try Row.fetchAll(db, sql: """
+            SELECT name, max(version) AS version, sha256 FROM stage_artifacts WHERE substr(name, 1, length(?)) = ? GROUP BY name ORDER BY name
+            """, arguments: [prefix, prefix]).map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
+    }
+
+    /// The latest version of an artifact.
+    public func latestArtifact(_ name: String) throws -> ArtifactVersion? {
+        try read { try Workspace.latestArtifact($0.db, name) }
+    }
+
+    /// The latest version of every artifact whose name starts with `prefix`.
+    public func latestArtifacts(prefix: String) throws -> [ArtifactVersion] {
+        try read { try Workspace.latestArtifacts($0.db, prefix: prefix) }
+    }
+
+    /// The bytes of a stored artifact, checked against its digest.
+    /// - throws: `WorkspaceError.ledgerInconsistent` when the blob is missing or altered.
+    public func artifactBytes(_ version: ArtifactVersion) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: objects.url(for: version.sha256).path) else {
+            throw WorkspaceError.ledgerInconsistent("the object for \(version.name) v\(version.version) is missing")
+        }
+        guard Hex.encode(SHA256.hash(data: data)) == version.sha256 else {
+            throw WorkspaceError.ledgerInconsistent("the object for \(version.name) v\(version.version) was altered")
+        }
+        return Array(data)
+    }
+
+    /// Rejects, newest run first (optionally of one run), in the order they were found.
+    public func rejects(runID: Int64? = nil) throws -> [(runID: Int64, stage: String, reject: StageReject)] {
+        try read { ledger in
+            let rows = try Row.fetchAll(ledger.db, sql: """
+                SELECT r.run_id, s.stage, r.file, r.line, r.field, r.reason, r.raw FROM rejects r JOIN stage_runs s ON s.id = r.run_id
+                WHERE (? IS NULL OR r.run_id = ?) ORDER BY r.run_id DESC, r.rowid
+                """, arguments: [runID, runID])
+            return rows.map { row in
+                (row["run_id"], row["stage"], StageReject(file: row["file"], line: row["line"], field: row["field"], reason: row["reason"], raw: row["raw"]))
+            }
+        }
+    }
+}
