@@ -63,6 +63,7 @@ let package = Package(
         ]),
         .testTarget(name: "IngestTests", dependencies: [
             "Ingest", "Attestation", "Workspace", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Corpus")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [

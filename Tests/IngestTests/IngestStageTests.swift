@@ -1,0 +1,196 @@
+import Attestation
+import Foundation
+import GRDB
+import MerkleLog
+import Testing
+@testable import Ingest
+@testable import Workspace
+
+/// The repository's SampleData folder (tests run from a clone, so it is always there).
+let sampleData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("SampleData")
+
+final class IngestSandbox {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
+    let workspace: Workspace
+    var ingestor: Ingestor { Ingestor(workspace: workspace) }
+
+    init() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        workspace = try Workspace.create(at: root.appendingPathComponent("ws"), trialID: "DEMO-2026-001",
+                                         origin: "example.org/trials/DEMO-2026-001",
+                                         clock: TrialClock(fixed: Date(timeIntervalSince1970: 1_795_000_000)))
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func input(_ relative: String) throws -> InputFile {
+        try InputFile(url: sampleData.appendingPathComponent(relative), name: "SampleData/" + relative)
+    }
+
+    func inputs(_ folder: String, _ ext: String) throws -> [InputFile] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: sampleData.appendingPathComponent(folder).path)
+            .filter { $0.hasSuffix(ext) }.sorted()
+        return try names.map { try input("\(folder)/\($0)") }
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> InputFile {
+        let url = root.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return try InputFile(url: url, name: name)
+    }
+
+    func ingestSample() throws {
+        _ = try ingestor.ingestProtocol(try input("protocol.xml"))
+        _ = try ingestor.ingestConsents(try inputs("consents", ".json"))
+        _ = try ingestor.ingestMeasurements(try inputs("measurements", ".csv"))
+    }
+
+    /// Everything a failed stage must leave unchanged.
+    func snapshot() throws -> [String] {
+        let counts = try workspace.read { ledger in
+            try ["ledger_entries", "ledger_checkpoints", "stage_runs", "stage_artifacts", "records", "rejects", "objects"].map {
+                "\($0)=\(try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM \($0)") ?? -1)"
+            }
+        }
+        let blobs = (try? FileManager.default.subpathsOfDirectory(atPath: workspace.objects.root.path).filter { !$0.hasPrefix("tmp") }.sorted()) ?? []
+        return counts + blobs
+    }
+
+    func receipt(_ outcome: StageOutcome) throws -> StageReceipt {
+        guard case let .committed(receipt) = outcome else { throw StageError.missingInput("expected a committed stage, got \(outcome)") }
+        return receipt
+    }
+}
+
+@Suite("Ingest stages on the sample trial", .serialized)
+struct IngestStageTests {
+    @Test func theSampleTrialIngestsWithItsKnownProblemsRejected() throws {
+        let box = try IngestSandbox()
+        let protocolReceipt = try box.receipt(try box.ingestor.ingestProtocol(try box.input("protocol.xml")))
+        #expect(protocolReceipt.artifacts.map(\.name) == ["protocol"])
+        let consents = try box.receipt(try box.ingestor.ingestConsents(try box.inputs("consents", ".json")))
+        #expect(consents.recordCount == 62)  // 59 approved consents + 3 withdrawals
+        #expect(consents.rejectCount == 1)   // P-0017 signed form 1.0, which the protocol does not approve
+        let measurements = try box.receipt(try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv")))
+        #expect(measurements.recordCount > 7000)
+        let rejects = try box.workspace.rejects().map(\.reject)
+        let reasons = rejects.map(\.reason)
+        #expect(reasons.contains("400 fails the hard range check LE 250"))
+        #expect(reasons.contains("\"7O\" is not an integer (IT.HR is integer)"))
+        #expect(reasons.contains("expected kg, found lb"))
+        #expect(reasons.contains("item \"IT.CHOL\" is not defined in the protocol"))
+        #expect(reasons.contains("visit \"SE.WEEK6\" is not defined in the protocol"))
+        #expect(reasons.contains("expected 7 fields as in the header, found 6"))
+        #expect(reasons.contains { $0.contains("after P-0009 withdrew consent") })
+        #expect(reasons.contains("participant P-9999 has no accepted consent"))
+        #expect(rejects.allSatisfy { $0.file.hasPrefix("SampleData/") })
+        #expect(rejects.filter { $0.file.hasSuffix(".csv") }.allSatisfy { $0.line != nil })
+
+        // Records are queryable, and their tree root is the one the attestation signed.
+        try box.workspace.read { ledger in
+            let sys = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM records WHERE participant = 'P-0001' AND visit = 'SE.WEEK2' AND item = 'IT.SYSBP'")
+            #expect(sys == 1)
+            var frontier = MerkleFrontier()
+            for hash in try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE run_id = ? ORDER BY idx", arguments: [measurements.runID]) {
+                frontier.append(TreeHash(bytes: hash)!)
+            }
+            #expect(frontier.root == measurements.recordRoot)
+            let entry = try ledger.entry(measurements.entryIndex)
+            let statement = try DSSEEnvelope(parsing: entry.entry).statement()
+            #expect(statement.predicateType == "https://trialchain.dev/stage/v1")
+            #expect(statement.predicate["recordRoot"]?.stringValue == measurements.recordRoot.hex)
+            #expect(statement.predicate["rejectCount"]?.integerValue == Int64(measurements.rejectCount))
+            #expect(statement.predicate["materials"]?.arrayValue?.count == 3 + 1 + 61)
+        }
+        #expect(try box.workspace.verifyLedger().entries == 3)
+    }
+
+    @Test func rerunningOnIdenticalInputsAppendsNothing() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let before = try box.snapshot()
+        #expect(try box.ingestor.ingestProtocol(try box.input("protocol.xml")) == .unchanged(entryIndex: 0))
+        #expect(try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv")) == .unchanged(entryIndex: 2))
+        #expect(try box.snapshot() == before)
+    }
+
+    @Test func aCorrectedFileIsANewVersionWithAReason() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let original = try String(contentsOf: sampleData.appendingPathComponent("measurements/site-101.csv"), encoding: .utf8)
+        let corrected = try box.write("site-101.csv", original.replacingOccurrences(of: "P-9999", with: "P-0001"))
+        let before = try box.snapshot()
+        #expect(throws: StageError.self) { try box.ingestor.ingestMeasurements([corrected]) }
+        #expect(try box.snapshot() == before)
+        let receipt = try box.receipt(try box.ingestor.ingestMeasurements([corrected], options: IngestOptions(reason: "site 101 fixed the participant ID")))
+        #expect(receipt.artifacts == [ArtifactVersion(name: "measurements/site-101.csv", version: 2, sha256: receipt.artifacts[0].sha256)])
+        // Both versions stay.
+        let versions = try box.workspace.read { try Int.fetchAll($0.db, sql: "SELECT version FROM stage_artifacts WHERE name = 'measurements/site-101.csv' ORDER BY version") }
+        #expect(versions == [1, 2])
+        let statement = try box.workspace.read { try DSSEEnvelope(parsing: try $0.entry(receipt.entryIndex).entry).statement() }
+        #expect(statement.predicate["reason"]?.stringValue == "site 101 fixed the participant ID")
+    }
+
+    @Test func tooManyRejectsFailTheWholeStage() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        let before = try box.snapshot()
+        #expect { try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv"), options: IngestOptions(maxRejects: 5)) } throws: { error in
+            guard case let .tooManyRejects(count, limit, first)? = error as? StageError else { return false }
+            return count > 5 && limit == 5 && !first.isEmpty
+        }
+        #expect(try box.snapshot() == before)
+    }
+
+    @Test func hostileMeasurementFilesFailWholeAndChangeNothing() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        let before = try box.snapshot()
+        let header = "participant,site,visit,item,value,unit,collected_at\n"
+        let good = "P-0001,101,SE.WEEK2,IT.HR,70,beats/min,2026-02-20T10:00:00Z\n"
+        let cases: [(String, [UInt8])] = [
+            ("unknown-column.csv", Array("participant,site,visit,item,value,unit,collected_at,comment\n".utf8)),
+            ("missing-column.csv", Array("participant,site,visit,item,value\n".utf8)),
+            ("latin1.csv", Array((header + good).utf8) + [0x50, 0xA9, 0x0A]),
+            ("utf16.csv", [0xFF, 0xFE] + Array("p\0".utf8)),
+            ("stray-quote.csv", Array((header + good + "P-0001,101,SE.WEEK2,IT.HR,\"7\"0,beats/min,2026-02-20T10:00:00Z\n").utf8)),
+            ("unterminated.csv", Array((header + good + "P-0001,101,\"SE.WEEK2\n").utf8)),
+            ("nul.csv", Array((header + "P-0001,101,SE.WEEK2,IT.HR,7\u{0}0,beats/min,2026-02-20T10:00:00Z\n").utf8)),
+            ("empty.csv", []),
+        ]
+        for (name, bytes) in cases {
+            let url = box.root.appendingPathComponent(name)
+            try Data(bytes).write(to: url)
+            let goodFile = try box.write("good-\(name)", header + good)
+            #expect(throws: (any Error).self, "\(name)") {
+                try box.ingestor.ingestMeasurements([goodFile, try InputFile(url: url, name: name)])
+            }
+            #expect(try box.snapshot() == before, "\(name) changed the workspace")
+        }
+    }
+
+    @Test func stagesNeedTheirInputsFirst() throws {
+        let box = try IngestSandbox()
+        #expect { try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv")) } throws: { error in
+            "\(error)".contains("no protocol has been ingested")
+        }
+        #expect(throws: ProtocolError.self) { try box.ingestor.ingestProtocol(try box.write("bad.xml", "<ODM/>")) }
+        #expect(try box.workspace.read { try $0.size() } == 0)
+    }
+
+    @Test func otherLayoutsMapTheirColumns() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        let file = try box.write("edc-export.csv", "SUBJID,SITEID,VISIT,PARAM,AVAL,UNIT,DTC\nP-0001,101,SE.WEEK2,IT.HR,70,beats/min,2026-02-20T10:00:00Z\n")
+        let layout = try MeasurementLayout(mapping: "participant=SUBJID,site=SITEID,visit=VISIT,item=PARAM,value=AVAL,unit=UNIT,collected_at=DTC")
+        let receipt = try box.receipt(try box.ingestor.ingestMeasurements([file], options: IngestOptions(layout: layout)))
+        #expect(receipt.recordCount == 1 && receipt.rejectCount == 0)
+        #expect(throws: MeasurementError.unknownField("subject")) { try MeasurementLayout(mapping: "subject=SUBJID") }
+    }
+}
