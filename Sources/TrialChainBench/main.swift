@@ -6,6 +6,7 @@
 import Foundation
 import MerkleLog
 import SignedNote
+import Ingest
 import Workspace
 
 struct Options {
@@ -147,10 +148,54 @@ func runGenerate(_ arguments: [String]) {
     }
 }
 
+/// `ingest [--participants N] [--dir DIR]`: generates a clean trial with every measurement in
+/// one CSV, ingests protocol and consents, then times the measurement stage end to end.
+func runIngest(_ arguments: [String]) {
+    var generator = TrialGenerator()
+    generator.participants = 7_600
+    generator.singleFile = true
+    generator.withProblems = false
+    var directory: String?
+    var iterator = arguments.makeIterator()
+    while let flag = iterator.next() {
+        switch flag {
+        case "--participants": generator.participants = number(iterator.next() ?? "", flag)
+        case "--dir": directory = iterator.next()
+        default: fail("unknown option \(flag)")
+        }
+    }
+    let root = URL(fileURLWithPath: directory ?? NSTemporaryDirectory()).appendingPathComponent("trialchain-ingest-bench-\(getpid())")
+    defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
+    do {
+        let (_, generateSeconds) = try time { try generator.write(to: root.appendingPathComponent("trial")) }
+        let csv = root.appendingPathComponent("trial/measurements/measurements.csv")
+        let bytes = (try FileManager.default.attributesOfItem(atPath: csv.path)[.size] as? NSNumber)?.intValue ?? 0
+        print(String(format: "generated %d participants in %.1f s; measurements.csv %.1f MB", generator.participants, generateSeconds, Double(bytes) / 1e6))
+        let workspace = try Workspace.create(at: root.appendingPathComponent("ws"), trialID: "BENCH", origin: "bench.trialchain.local/ingest")
+        let ingestor = Ingestor(workspace: workspace)
+        _ = try ingestor.ingestProtocol(try InputFile(url: root.appendingPathComponent("trial/protocol.xml"), name: "protocol.xml"))
+        let consentFolder = root.appendingPathComponent("trial/consents")
+        let consents = try FileManager.default.contentsOfDirectory(atPath: consentFolder.path).filter { $0.hasSuffix(".json") }.sorted()
+            .map { try InputFile(url: consentFolder.appendingPathComponent($0), name: "consents/\($0)") }
+        let (_, consentSeconds) = try time { try ingestor.ingestConsents(consents) }
+        print(String(format: "consents: %d files in %.2f s", consents.count, consentSeconds))
+        let memoryBefore = peakMiB()
+        let (outcome, seconds) = try time { try ingestor.ingestMeasurements([try InputFile(url: csv, name: "measurements.csv")]) }
+        guard case let .committed(receipt) = outcome else { fail("nothing ingested") }
+        let rows = receipt.recordCount + receipt.rejectCount
+        print(String(format: "measurements: %d rows (%d records, %d rejects) in %.2f s = %.0f rows/s, %.1f MB/s (parse, validate, hash, store, record tree, anchor)",
+                     rows, receipt.recordCount, receipt.rejectCount, seconds, Double(rows) / seconds, Double(bytes) / 1e6 / seconds))
+        print(String(format: "peak memory: %.0f MiB (%.0f MiB before the measurement stage)", peakMiB(), memoryBefore))
+    } catch {
+        fail("\(error)")
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "hash": runHash()
 case "generate": runGenerate(Array(arguments.dropFirst()))
+case "ingest": runIngest(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
 default: fail("name a benchmark: ledger")
 }

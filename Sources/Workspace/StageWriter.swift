@@ -13,6 +13,7 @@ public final class StageWriter {
     let runID: Int64
     private var frontier = MerkleFrontier()
     private var salts: [String: [UInt8]] = [:]
+    private var saltHex: [String: String] = [:]
     private let insertRecord: RawStatement
     private let insertReject: RawStatement
     /// Accepted records so far.
@@ -55,14 +56,25 @@ public final class StageWriter {
 
     /// The canonical bytes of a record with its salt.
     public static func canonicalBytes(content: JSONValue, salt: [UInt8]) -> [UInt8] {
-        CanonicalJSON.encode(["record": content, "salt": .string(MerkleLog.Hex.encode(salt))])
+        canonicalBytes(content: content, saltHex: MerkleLog.Hex.encode(salt))
+    }
+
+    static func canonicalBytes(content: JSONValue, saltHex: String) -> [UInt8] {
+        CanonicalJSON.encode(["record": content, "salt": .string(saltHex)])
+    }
+
+    private func hexSalt(for participant: String) throws -> String {
+        if let hex = saltHex[participant] { return hex }
+        let hex = MerkleLog.Hex.encode(try salt(for: participant))
+        saltHex[participant] = hex
+        return hex
     }
 
     /// Stores an accepted record and adds it to the record tree.
     /// - returns: the record's leaf hash.
     @discardableResult
     public func add(_ record: StageRecord) throws -> TreeHash {
-        let canonical = StageWriter.canonicalBytes(content: record.content, salt: try salt(for: record.participant))
+        let canonical = StageWriter.canonicalBytes(content: record.content, saltHex: try hexSalt(for: record.participant))
         let leaf = RFC6962.leafHash(canonical)
         frontier.append(leaf)
         let s = insertRecord

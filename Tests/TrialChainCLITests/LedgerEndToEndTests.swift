@@ -161,3 +161,46 @@ struct LedgerEndToEndTests {
         }
     }
 }
+
+@Suite("trialchain ingest end to end", .serialized)
+struct IngestEndToEndTests {
+    static let sampleData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("SampleData")
+
+    @Test func theQuickStartPipelineRunsAndRejectsAreListed() throws {
+        let sandbox = CLISandbox()
+        let data = Self.sampleData.path
+        #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
+        let protocolRun = try sandbox.run(["ingest", "protocol", data + "/protocol.xml"])
+        #expect(protocolRun.status == 0, "\(protocolRun.stderr)")
+        let consents = try sandbox.run(["ingest", "consents", data + "/consents"])
+        #expect(consents.status == 0 && consents.stdout.contains("62 records, 1 rejected"), "\(consents.stdout)\(consents.stderr)")
+        let measurements = try sandbox.run(["ingest", "measurements", data + "/measurements"])
+        #expect(measurements.status == 0, "\(measurements.stderr)")
+        let again = try sandbox.run(["ingest", "measurements", data + "/measurements"])
+        #expect(again.status == 0 && again.stdout.contains("unchanged"))
+
+        let rejects = try sandbox.run(["rejects", "--json"])
+        let lines = rejects.stdout.split(separator: "\n")
+        #expect(lines.count > 10)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(first["file"] is String && first["field"] is String && first["reason"] is String && first["line"] is Int)
+        #expect(rejects.stdout.contains("fails the hard range check"))
+
+        let verified = try sandbox.run(["verify"])
+        #expect(verified.status == 0 && verified.stdout.contains("3 entries"), "\(verified.stderr)")
+        let log = try sandbox.run(["log"])
+        #expect(log.stdout.contains("stage/v1"))
+    }
+
+    @Test func badIngestInputIsAOneLineErrorAndChangesNothing() throws {
+        let sandbox = CLISandbox()
+        try sandbox.run(["init", "--trial", "T-9"])
+        let bomb = sandbox.file("bomb.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE ODM [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n<ODM>&b;</ODM>\n")
+        let result = try sandbox.run(["ingest", "protocol", bomb.path])
+        #expect(result.status == 2 && result.stderr.contains("bomb.xml:2") && result.stderr.contains("DOCTYPE"), "\(result.stderr)")
+        let early = try sandbox.run(["ingest", "measurements", sandbox.file("m.csv", "participant\n").path])
+        #expect(early.status == 2 && early.stderr.contains("no protocol has been ingested"))
+        #expect(try sandbox.run(["log", "--json"]).stdout.isEmpty)
+    }
+}

@@ -61,7 +61,21 @@ public struct TrialTime: Comparable, Hashable, Sendable, CustomStringConvertible
         let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
         let rest = Int(epochSeconds - Int64(days) * 86_400)
         let (year, month, day) = TrialTime.civil(fromDays: days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
+        // Hand-formatted: String(format:) dominated ingest time at a million rows.
+        var out = [UInt8]()
+        out.reserveCapacity(20)
+        func put(_ value: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 48, count: width)
+            var rest = abs(value)
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = UInt8(48 + rest % 10)
+                rest /= 10
+            }
+            out += digits
+        }
+        put(year, 4); out.append(45); put(month, 2); out.append(45); put(day, 2); out.append(84)
+        put(rest / 3600, 2); out.append(58); put(rest % 3600 / 60, 2); out.append(58); put(rest % 60, 2); out.append(90)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The UTC calendar date, `YYYY-MM-DD`.

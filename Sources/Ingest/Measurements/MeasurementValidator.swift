@@ -78,12 +78,18 @@ public struct MeasurementValidator: Sendable {
     }
 
     /// "LE 250"-style description of the failed check, or nil when it passes.
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     static func rangeProblem(_ value: String, _ check: TrialProtocol.RangeCheck, dataType: String) -> String? {
         let numeric = ["integer", "float", "double"].contains(dataType)
         func compare(_ a: String, _ b: String) -> Int? {
+            // Decimal strings of up to 15 significant digits convert to distinct, ordered doubles,
+            // so the fast path is exact for them; longer ones go through Decimal.
+            if numeric, a.utf8.count <= 15, b.utf8.count <= 15, let x = Double(a), let y = Double(b) {
+                return x < y ? -1 : (x > y ? 1 : 0)
+            }
             if numeric {
-                guard let x = Decimal(string: a, locale: Locale(identifier: "en_US_POSIX")),
-                      let y = Decimal(string: b, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+                guard let x = Decimal(string: a, locale: posix), let y = Decimal(string: b, locale: posix) else { return nil }
                 return x < y ? -1 : (x > y ? 1 : 0)
             }
             return a < b ? -1 : (a > b ? 1 : 0)

@@ -35,8 +35,9 @@ public struct Ingestor {
         let model = try ODMProtocolReader().read(url: file.url, displayName: file.name)
         let description = StageDescription(stage: "protocol", kind: "ingest/protocol", materials: [file.material],
                                            parameters: ["schema": "CDISC ODM 1.3.2 + https://trialchain.dev/ns/odm/v1"], reason: options.reason)
-        return try workspace.runStage(description, maxRejects: options.maxRejects) { _ in
-            [StageArtifact(name: "protocol", bytes: CanonicalJSON.encode(model.json))]
+        return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
+            try Ingestor.keepSources([file], writer)
+            return [StageArtifact(name: "protocol", bytes: CanonicalJSON.encode(model.json))]
         }
     }
 
@@ -67,6 +68,7 @@ public struct Ingestor {
             materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)],
             parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
+            try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
             for (file, (consents, rejects)) in zip(sorted, parsed) {
                 for reject in rejects {
@@ -118,6 +120,16 @@ public struct Ingestor {
         }
     }
 
+    /// Input files go to the object store too, so an auditor can re-run the stage from the workspace.
+    static func keepSources(_ files: [InputFile], _ writer: StageWriter) throws {
+        for file in files {
+            let stored = try writer.storeDocument(at: file.url)
+            guard stored.sha256 == file.sha256 else {
+                throw WorkspaceError.unreadableFile(path: file.name, reason: "the file changed while it was being ingested")
+            }
+        }
+    }
+
     static func entryField(_ entry: Int?, _ field: String) -> String {
         guard let entry else { return field }
         return field.hasPrefix("entry[") ? field : "entry[\(entry)].\(field)"
@@ -145,6 +157,7 @@ public struct Ingestor {
                 + consentVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) },
             parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
+            try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
             var rows = 0
             for file in sorted {
@@ -185,13 +198,14 @@ public struct Ingestor {
                         return
                     }
                     let site = field("site")
+                    let collectedAt = time.description
                     var content: [String: JSONValue] = [
                         "kind": "measurement", "participant": .string(participant), "site": .string(site), "visit": .string(visit),
-                        "item": .string(item), "value": .string(value), "collectedAt": .string(time.description),
+                        "item": .string(item), "value": .string(value), "collectedAt": .string(collectedAt),
                     ]
                     if let unit { content["unit"] = .string(unit) }
                     try writer.add(StageRecord(artifact: artifactName, participant: participant, site: site, visit: visit, item: item,
-                                               value: value, unit: unit, observedAt: time.description, sourceFile: file.name,
+                                               value: value, unit: unit, observedAt: collectedAt, sourceFile: file.name,
                                                sourceLine: record.line, content: .object(content)))
                 }
                 if positions == nil { throw CSVError.empty(file: file.name) }
