@@ -42,6 +42,12 @@ public enum CanonicalJSON {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends `text` as an RFC 8785 JSON string (quotes included), for writers that build
+    /// canonical bytes directly on hot paths. They must emit keys in canonical order themselves.
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
+        writeString(text, to: &out)
+    }
+
     private static func writeString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {

@@ -60,7 +60,19 @@ public final class StageWriter {
     }
 
     static func canonicalBytes(content: JSONValue, saltHex: String) -> [UInt8] {
-        CanonicalJSON.encode(["record": content, "salt": .string(saltHex)])
+        canonicalBytes(contentBytes: CanonicalJSON.encode(content), saltHex: saltHex)
+    }
+
+    /// `{"record":<content>,"salt":"<hex>"}`: already canonical, since "record" sorts before "salt".
+    static func canonicalBytes(contentBytes: [UInt8], saltHex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(contentBytes.count + saltHex.utf8.count + 24)
+        out += Array(#"{"record":"#.utf8)
+        out += contentBytes
+        out += Array(#","salt":""#.utf8)
+        out += Array(saltHex.utf8)
+        out += Array(#""}"#.utf8)
+        return out
     }
 
     private func hexSalt(for participant: String) throws -> String {
@@ -74,7 +86,9 @@ public final class StageWriter {
     /// - returns: the record's leaf hash.
     @discardableResult
     public func add(_ record: StageRecord) throws -> TreeHash {
-        let canonical = StageWriter.canonicalBytes(content: record.content, saltHex: try hexSalt(for: record.participant))
+        let saltHex = try hexSalt(for: record.participant)
+        let canonical = record.contentBytes.map { StageWriter.canonicalBytes(contentBytes: $0, saltHex: saltHex) }
+            ?? StageWriter.canonicalBytes(content: record.content, saltHex: saltHex)
         let leaf = RFC6962.leafHash(canonical)
         frontier.append(leaf)
         let s = insertRecord

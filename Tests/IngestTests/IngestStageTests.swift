@@ -194,3 +194,15 @@ struct IngestStageTests {
         #expect(throws: MeasurementError.unknownField("subject")) { try MeasurementLayout(mapping: "subject=SUBJID") }
     }
 }
+
+@Suite("Measurement records")
+struct MeasurementRecordBytesTests {
+    @Test(arguments: [("P-1", "101", "mmHg" as String?), ("P \"quoted\"\\", "sité\n", nil), ("\u{1}ctl", "", "µg/L")])
+    func directBytesEqualTheCanonicalEncoding(participant: String, site: String, unit: String?) {
+        let direct = Ingestor.measurementBytes(participant: participant, site: site, visit: "SE.W2", item: "IT.X", value: "1.50",
+                                               unit: unit, collectedAt: "2026-02-01T10:00:00Z")
+        let general = CanonicalJSON.encode(Ingestor.measurementContent(participant: participant, site: site, visit: "SE.W2", item: "IT.X",
+                                                                         value: "1.50", unit: unit, collectedAt: "2026-02-01T10:00:00Z"))
+        #expect(direct == general)
+    }
+}

@@ -130,6 +130,39 @@ public struct Ingestor {
         }
     }
 
+    /// The canonical JSON of a measurement record's content, written directly (keys in RFC 8785
+    /// order): equal to `CanonicalJSON.encode(measurementContent(…))`, much cheaper per row.
+    static func measurementBytes(participant: String, site: String, visit: String, item: String, value: String,
+                                 unit: String?, collectedAt: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        func member(_ key: String, _ text: String, first: Bool = false) {
+            out += Array((first ? "{\"" : ",\"").utf8) + Array(key.utf8) + [UInt8(ascii: "\""), UInt8(ascii: ":")]
+            CanonicalJSON.appendString(text, to: &out)
+        }
+        member("collectedAt", collectedAt, first: true)
+        member("item", item)
+        member("kind", "measurement")
+        member("participant", participant)
+        member("site", site)
+        if let unit { member("unit", unit) }
+        member("value", value)
+        member("visit", visit)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// A measurement record's content as JSON (what `measurementBytes` encodes).
+    static func measurementContent(participant: String, site: String, visit: String, item: String, value: String,
+                                   unit: String?, collectedAt: String) -> JSONValue {
+        var content: [String: JSONValue] = [
+            "kind": "measurement", "participant": .string(participant), "site": .string(site), "visit": .string(visit),
+            "item": .string(item), "value": .string(value), "collectedAt": .string(collectedAt),
+        ]
+        if let unit { content["unit"] = .string(unit) }
+        return .object(content)
+    }
+
     static func entryField(_ entry: Int?, _ field: String) -> String {
         guard let entry else { return field }
         return field.hasPrefix("entry[") ? field : "entry[\(entry)].\(field)"
@@ -199,14 +232,11 @@ public struct Ingestor {
                     }
                     let site = field("site")
                     let collectedAt = time.description
-                    var content: [String: JSONValue] = [
-                        "kind": "measurement", "participant": .string(participant), "site": .string(site), "visit": .string(visit),
-                        "item": .string(item), "value": .string(value), "collectedAt": .string(collectedAt),
-                    ]
-                    if let unit { content["unit"] = .string(unit) }
                     try writer.add(StageRecord(artifact: artifactName, participant: participant, site: site, visit: visit, item: item,
                                                value: value, unit: unit, observedAt: collectedAt, sourceFile: file.name,
-                                               sourceLine: record.line, content: .object(content)))
+                                               sourceLine: record.line, content: .null,
+                                               contentBytes: Ingestor.measurementBytes(participant: participant, site: site, visit: visit, item: item,
+                                                                                       value: value, unit: unit, collectedAt: collectedAt)))
                 }
                 if positions == nil { throw CSVError.empty(file: file.name) }
                 let artifact: JSONValue = [
