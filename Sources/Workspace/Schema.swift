@@ -107,7 +107,6 @@ enum Schema {
                     PRIMARY KEY (run_id, idx)
                 );
                 CREATE INDEX records_by_participant ON records(participant, visit, item);
-                CREATE INDEX records_by_visit_item ON records(visit, item);
                 CREATE TABLE rejects (
                     run_id INTEGER NOT NULL REFERENCES stage_runs(id) DEFERRABLE INITIALLY DEFERRED,
                     file TEXT NOT NULL,
