@@ -18,11 +18,10 @@ public final class StageWriter {
     private let insertReject: RawStatement
     /// Accepted records so far.
     public private(set) var recordCount = 0
-    /// Rejects so far.
+    /// The first 20 rejects, kept in memory for the message when the stage fails whole.
     public private(set) var rejects: [StageReject] = []
-    /// Rejects kept in memory for the error message when the stage fails.
-    public var rejectCount: Int { rejectTotal }
-    private var rejectTotal = 0
+    /// Rejects so far.
+    public private(set) var rejectCount = 0
 
     let objects: ObjectStore
     let storedAt: String
@@ -121,7 +120,7 @@ public final class StageWriter {
         s.bind(5, text: reject.reason)
         s.bind(6, text: reject.raw)
         try s.execute()
-        rejectTotal += 1
+        rejectCount += 1
         if rejects.count < 20 { rejects.append(reject) }
     }
 
