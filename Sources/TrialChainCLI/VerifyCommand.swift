@@ -10,7 +10,8 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Checks, in order: every entry's leaf hash and attestation signature (operator key); \
             every stored tile against the recomputed tree; every checkpoint's signature (ledger \
-            key), origin and root; consistency between consecutive checkpoints; and, with \
+            key), origin and root; consistency between consecutive checkpoints; every stage run's \
+            records against its attested record tree and its artifacts against their digests; and, with \
             --checkpoint FILE, that the ledger extends a checkpoint kept elsewhere. Stops at the \
             first failure, names it (entry, tile or checkpoint) and exits 1.
             """)
@@ -54,6 +55,8 @@ struct VerifyCommand: ParsableCommand {
                 "ok": true, "entries": .integer(Int64(report.entries)), "checkpoints": .integer(Int64(report.checkpoints)),
                 "tiles": .integer(Int64(report.tiles)), "attestations": .integer(Int64(report.attestations)),
                 "root": .string(report.root.hex), "origin": .string(workspace.origin),
+                "stage_runs": .integer(Int64(report.stages.runs)), "records": .integer(Int64(report.stages.records)),
+                "artifacts": .integer(Int64(report.stages.artifacts)),
             ]
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
             print(CanonicalJSON.string(.object(object)))
@@ -63,6 +66,9 @@ struct VerifyCommand: ParsableCommand {
         print("  ✓ \(report.entries) entries: leaf hashes recomputed, \(report.attestations) attestation signatures valid")
         print("  ✓ \(report.tiles) stored tiles match the recomputed tree")
         print("  ✓ \(report.checkpoints) checkpoints: signatures valid, roots match, each consistent with the next")
+        if report.stages.runs > 0 {
+            print("  ✓ \(report.stages.runs) stage runs: \(report.stages.records) records hash to their attested record trees, \(report.stages.artifacts) artifacts match their digests")
+        }
         if let size = report.externalCheckpointSize {
             print("  ✓ the ledger extends the checkpoint you hold (size \(size))")
         }

@@ -26,6 +26,14 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
     case checkpointsInconsistent(from: UInt64, to: UInt64, reason: String)
     /// The checkpoint given with `--checkpoint` does not check out.
     case externalCheckpoint(reason: String)
+    /// A stage run's records or stored summary disagree with its attestation.
+    case stageMismatch(run: Int64, stage: String, reason: String)
+    /// A record's canonical bytes no longer hash to its leaf hash.
+    case recordAltered(run: Int64, stage: String, record: Int, location: String)
+    /// An artifact or document named by an attestation is missing from the object store.
+    case objectMissing(name: String, sha256: String)
+    /// An artifact or document in the object store no longer has its digest.
+    case objectAltered(name: String, sha256: String)
     /// The ledger's latest checkpoint does not cover every entry.
     case unsignedEntries(first: UInt64, count: UInt64)
 
@@ -57,6 +65,14 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
             return "checkpoints of sizes \(from) and \(to) are not consistent: \(reason)"
         case let .externalCheckpoint(reason):
             return "the checkpoint you hold does not match this ledger: \(reason)"
+        case let .stageMismatch(run, stage, reason):
+            return "stage run \(run) (\(stage)): \(reason)"
+        case let .recordAltered(run, stage, record, location):
+            return "record \(record) of stage run \(run) (\(stage), from \(location)) was altered: its bytes no longer hash to the leaf in the attested record tree"
+        case let .objectMissing(name, sha256):
+            return "\(name) (sha256 \(sha256.prefix(12))…) is missing from the object store"
+        case let .objectAltered(name, sha256):
+            return "\(name) in the object store was altered: it no longer has sha256 \(sha256.prefix(12))…"
         case let .unsignedEntries(first, count):
             return "\(count) entries from index \(first) on are not covered by any signed checkpoint"
         }

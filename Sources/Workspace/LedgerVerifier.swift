@@ -17,6 +17,8 @@ public struct LedgerReport: Sendable, Equatable {
     public var externalCheckpointSize: UInt64?
     /// The ledger's root.
     public var root: TreeHash = RFC6962.emptyRoot
+    /// Stage runs, records and artifacts checked against their attestations.
+    public var stages = StageReport()
 }
 
 /// Recomputes the ledger from its stored entries and checks everything stored against it:
@@ -215,8 +217,10 @@ extension Workspace {
                              progress: ((UInt64) -> Void)? = nil) throws -> LedgerReport {
         try Workspace.translate(layout) {
             try pool.read { db in
-                try LedgerVerifier(db, origin: origin, ledgerKey: ledgerKey).verify(
+                var report = try LedgerVerifier(db, origin: origin, ledgerKey: ledgerKey).verify(
                     external: external, checkEntry: checkAttestations ? { try self.checkAttestation($0) } : nil, progress: progress)
+                report.stages = try StageVerifier(db: db, objects: objects).verify()
+                return report
             }
         }
     }

@@ -206,3 +206,58 @@ struct MeasurementRecordBytesTests {
         #expect(direct == general)
     }
 }
+
+@Suite("verify checks stage runs", .serialized)
+struct StageVerificationTests {
+    func tamper(_ box: IngestSandbox, _ sql: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false
+        let queue = try DatabaseQueue(path: box.workspace.layout.database.path, configuration: configuration)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete")
+            try db.execute(sql: sql)
+        }
+        try queue.close()
+    }
+
+    func failure(_ box: IngestSandbox) -> IntegrityFailure? {
+        do { _ = try box.workspace.verifyLedger(); return nil } catch { return error as? IntegrityFailure }
+    }
+
+    @Test func anIntactTrialVerifiesWithItsRecords() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let report = try box.workspace.verifyLedger()
+        #expect(report.stages.runs == 3 && report.stages.records > 7000 && report.stages.artifacts == 1 + 61 + 3)
+    }
+
+    @Test func anAlteredRecordIsNamedWithItsFileAndLine() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"value\":\"', '\"value\":\"1') AS BLOB) WHERE run_id = 3 AND idx = 10")
+        guard case let .recordAltered(run, _, record, location)? = failure(box) else {
+            Issue.record("expected an altered record, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(run == 3 && record == 10 && location.hasPrefix("SampleData/measurements/site-101.csv:"))
+    }
+
+    @Test func aDeletedRecordOrBlobIsCaught() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let artifact = try #require(try box.workspace.latestArtifact("protocol"))
+        let blob = box.workspace.objects.url(for: artifact.sha256)
+        let original = try Data(contentsOf: blob)
+        try Data("{}".utf8).write(to: blob)
+        #expect(failure(box) == .objectAltered(name: "protocol", sha256: artifact.sha256))
+        try FileManager.default.removeItem(at: blob)
+        #expect(failure(box) == .objectMissing(name: "protocol", sha256: artifact.sha256))
+        try original.write(to: blob)
+        #expect(failure(box) == nil)
+        try tamper(box, "DELETE FROM records WHERE run_id = 3 AND idx = (SELECT max(idx) FROM records WHERE run_id = 3)")
+        guard case .stageMismatch(run: 3, _, _)? = failure(box) else {
+            Issue.record("expected a stage mismatch, got \(String(describing: failure(box)))")
+            return
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Attestation
+import Crypto
+import Foundation
+import GRDB
+import MerkleLog
+
+/// What the stage check covered.
+public struct StageReport: Sendable, Equatable {
+    public var runs = 0
+    public var records = 0
+    public var artifacts = 0
+}
+
+/// Checks every stage run against its attestation: each record's canonical bytes hash to its
+/// stored leaf hash, the records' tree gives the attested `recordRoot` and `recordCount`, and
+/// each artifact's blob in the object store has the digest the attestation names.
+struct StageVerifier {
+    let db: Database
+    let objects: ObjectStore
+
+    func verify() throws -> StageReport {
+        var report = StageReport()
+        let runs = try Row.fetchAll(db, sql: "SELECT id, stage, entry_idx, record_count, record_root FROM stage_runs ORDER BY id")
+        let ledger = LedgerStore(db)
+        for run in runs {
+            let runID: Int64 = run["id"], stage: String = run["stage"]
+            let entryIndex = UInt64(run["entry_idx"] as Int64)
+            let entry = try ledger.entry(entryIndex)
+            let statement: InTotoStatement
+            do {
+                statement = try DSSEEnvelope(parsing: entry.entry).statement()
+            } catch {
+                throw IntegrityFailure.attestationInvalid(index: entryIndex, reason: "\(error)")
+            }
+            let attestedRoot = statement.predicate["recordRoot"]?.stringValue ?? ""
+            let attestedCount = statement.predicate["recordCount"]?.integerValue ?? -1
+            let storedRoot: Data = run["record_root"]
+            guard Hex.encode(storedRoot) == attestedRoot, Int64(run["record_count"] as Int) == attestedCount else {
+                throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "its stored record root or count differs from the attestation (entry \(entryIndex))")
+            }
+            var frontier = MerkleFrontier()
+            let records = try RawStatement(db, sql: "SELECT idx, leaf_hash, canonical, source_file, source_line FROM records WHERE run_id = ? ORDER BY idx")
+            records.bind(1, runID)
+            while try records.step() {
+                let index = records.int64(0)
+                let leafBytes = records.blob(1)
+                guard index == Int64(frontier.size), leafBytes.count == 32 else {
+                    throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(frontier.size), location: "record missing or renumbered")
+                }
+                let leaf = TreeHash(copying: leafBytes)
+                let canonical = records.blob(2)
+                if canonical.count > 0, !RFC6962.leafHash(Array(canonical)).constantTimeEquals(leaf) {
+                    let file = records.string(3)
+                    let line = records.int64(4)
+                    throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(index), location: "\(file)\(line > 0 ? ":\(line)" : "")")
+                }
+                frontier.append(leaf)
+            }
+            guard frontier.root.hex == attestedRoot, Int64(frontier.size) == attestedCount else {
+                throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
+                    reason: "its \(frontier.size) stored records give root \(frontier.root.hex), but the attestation (entry \(entryIndex)) signs \(attestedCount) records with root \(attestedRoot): records were added, removed or altered")
+            }
+            report.records += Int(frontier.size)
+            for subject in statement.subjects {
+                guard let data = FileManager.default.contents(atPath: objects.url(for: subject.sha256).path) else {
+                    throw IntegrityFailure.objectMissing(name: subject.name, sha256: subject.sha256)
+                }
+                guard Hex.encode(SHA256.hash(data: data)) == subject.sha256 else {
+                    throw IntegrityFailure.objectAltered(name: subject.name, sha256: subject.sha256)
+                }
+                report.artifacts += 1
+            }
+            report.runs += 1
+        }
+        return report
+    }
+}
