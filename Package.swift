@@ -13,11 +13,13 @@ let package = Package(
         .library(name: "Attestation", targets: ["Attestation"]),
         .library(name: "Workspace", targets: ["Workspace"]),
         .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -47,8 +49,10 @@ let package = Package(
             "CLibCSV", "CLibXML2", "MerkleLog", "SignedNote", "Attestation", "Workspace",
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/odm-1.3.2")]),
+        // Pipeline files (YAML) and the batch runner.
+        .target(name: "Pipeline", dependencies: ["Ingest", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
@@ -65,6 +69,7 @@ let package = Package(
             "Ingest", "Attestation", "Workspace", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Corpus")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Workspace"]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),

@@ -17,6 +17,9 @@ struct TrialChainCommand: ParsableCommand {
             input (the message says which file, entry or option).
 
             Quick start:
+              trialchain run Pipelines/demo.yml
+
+            or stage by stage:
               trialchain init --trial DEMO-2026-001
               trialchain ingest protocol SampleData/protocol.xml
               trialchain ingest consents SampleData/consents
@@ -27,7 +30,7 @@ struct TrialChainCommand: ParsableCommand {
         version: TrialChainVersion.current,
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
-            LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self,
+            LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
         ]
     )
 
@@ -55,6 +58,6 @@ struct TrialChainCommand: ParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Pipeline", "TrialChainCLI"].contains(String(module))
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Ingest
+import Workspace
+
+/// What one stage of a run did.
+public struct StageResult: Sendable, Equatable {
+    public let name: String
+    public let kind: String
+    public let outcome: StageOutcome
+}
+
+/// Runs a validated pipeline against a workspace: stages in dependency order, each in its own
+/// transaction. Stages whose inputs and parameters are unchanged append nothing, so a run that
+/// was killed resumes with the same command; the first failing stage stops the run with every
+/// earlier stage committed and nothing of itself stored.
+public struct PipelineRunner {
+    let pipeline: PipelineFile
+    let workspace: Workspace
+
+    public init(pipeline: PipelineFile, workspace: Workspace) {
+        self.pipeline = pipeline
+        self.workspace = workspace
+    }
+
+    /// Opens the workspace at `root`, or creates it from the pipeline's trial and origin.
+    /// - throws: `PipelineError.invalid` when the workspace belongs to another trial.
+    public static func workspace(at root: URL, for pipeline: PipelineFile) throws -> Workspace {
+        if FileManager.default.fileExists(atPath: WorkspaceLayout(root: root).database.path) {
+            let workspace = try Workspace.open(at: root)
+            guard workspace.trialID == pipeline.trial else {
+                throw PipelineError.invalid(file: pipeline.path, line: 1, key: "trial",
+                                            message: "the workspace at \(root.path) is trial \(workspace.trialID), not \(pipeline.trial)")
+            }
+            return workspace
+        }
+        return try Workspace.create(at: root, trialID: pipeline.trial, origin: pipeline.origin)
+    }
+
+    /// Runs every stage.
+    /// - parameters:
+    ///   - onStage: called before each stage with its position (1-based), the total and the stage.
+    ///   - onRows: called with rows done while a measurement stage streams.
+    /// - returns: one result per stage.
+    /// - throws: `PipelineError.stageFailed` naming the stage and the reason.
+    public func run(onStage: ((Int, Int, PipelineFile.Stage) -> Void)? = nil,
+                    onRows: ((Int, String) -> Void)? = nil) throws -> [StageResult] {
+        let ingestor = Ingestor(workspace: workspace)
+        var results: [StageResult] = []
+        for (offset, stage) in pipeline.stages.enumerated() {
+            onStage?(offset + 1, pipeline.stages.count, stage)
+            do {
+                let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0) }
+                let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+                let options = IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout)
+                let outcome: StageOutcome
+                switch stage.kind {
+                case "ingest/protocol": outcome = try ingestor.ingestProtocol(files[0], options: options)
+                case "ingest/consents": outcome = try ingestor.ingestConsents(files, options: options)
+                default: outcome = try ingestor.ingestMeasurements(files, options: options, progress: onRows)
+                }
+                results.append(StageResult(name: stage.name, kind: stage.kind, outcome: outcome))
+            } catch {
+                throw PipelineError.stageFailed(stage: stage.name, position: offset + 1, of: pipeline.stages.count, reason: "\(error)")
+            }
+        }
+        return results
+    }
+}

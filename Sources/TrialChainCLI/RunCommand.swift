@@ -1,0 +1,73 @@
+import ArgumentParser
+import Attestation
+import Foundation
+import Pipeline
+import Workspace
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline file: every stage in dependency order, each anchored.",
+        discussion: """
+            The whole file is validated before anything runs (unknown keys, unknown stage kinds, \
+            cycles, inputs that match no file). Stages run in dependency order; a stage whose \
+            inputs and parameters are unchanged appends nothing, so a killed run resumes with the \
+            same command. The first failing stage stops the run: every stage before it stays \
+            committed, nothing of it is stored. Creates the workspace from the pipeline's trial \
+            and origin when there is none.
+
+            Example: trialchain run Pipelines/demo.yml
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Argument(help: ArgumentHelp("The pipeline file.", valueName: "file"))
+    var file: String
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() throws {
+        let pipeline = try PipelineFile(url: URL(fileURLWithPath: file), displayName: file)
+        let workspace = try PipelineRunner.workspace(at: options.root, for: pipeline)
+        let started = Date()
+        let results = try PipelineRunner(pipeline: pipeline, workspace: workspace).run(
+            onStage: { position, total, stage in
+                Terminal.progress("stage \(position) of \(total): \(stage.name) (\(stage.kind))…")
+            },
+            onRows: { rows, file in
+                let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
+                Terminal.progress("measurements: \(rows) rows (\(Int(rate)) rows/s), \(file)…")
+            })
+        Terminal.endProgress()
+        let size = try workspace.read { try $0.size() }
+        if json {
+            print(CanonicalJSON.string([
+                "pipeline": .string(pipeline.name), "trial": .string(pipeline.trial), "ledger_size": .integer(Int64(size)),
+                "workspace": .string(workspace.layout.root.path),
+                "stages": .array(results.map { result in
+                    switch result.outcome {
+                    case let .unchanged(entry):
+                        return ["name": .string(result.name), "kind": .string(result.kind), "status": "unchanged", "entry": .integer(Int64(entry))]
+                    case let .committed(receipt):
+                        return ["name": .string(result.name), "kind": .string(result.kind), "status": "committed",
+                                "entry": .integer(Int64(receipt.entryIndex)), "records": .integer(Int64(receipt.recordCount)),
+                                "rejects": .integer(Int64(receipt.rejectCount))]
+                    }
+                }),
+            ]))
+            return
+        }
+        print("pipeline \(pipeline.name) (trial \(pipeline.trial)) in \(workspace.layout.root.path)")
+        for (offset, result) in results.enumerated() {
+            let position = "\(offset + 1)/\(results.count)"
+            switch result.outcome {
+            case let .unchanged(entry):
+                print("  \(position) \(result.name): unchanged (ledger entry \(entry))")
+            case let .committed(receipt):
+                print("  \(position) \(result.name): \(receipt.recordCount) records, \(receipt.rejectCount) rejected (ledger entry \(receipt.entryIndex))")
+            }
+        }
+        print("ledger size \(size); see rejected rows with `trialchain rejects`, check everything with `trialchain verify`")
+    }
+}
