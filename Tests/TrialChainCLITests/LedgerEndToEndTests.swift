@@ -204,3 +204,24 @@ struct IngestEndToEndTests {
         #expect(try sandbox.run(["log", "--json"]).stdout.isEmpty)
     }
 }
+
+@Suite("trialchain run end to end", .serialized)
+struct RunEndToEndTests {
+    @Test func theQuickStartPipelineRunsThenResumesAsUnchanged() throws {
+        let sandbox = CLISandbox()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Pipelines", "SampleData"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
+        }
+        let first = try sandbox.run(["run", "Pipelines/demo.yml"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("3/3 measurements: 7617 records, 143 rejected"), "\(first.stdout)")
+        let second = try sandbox.run(["run", "Pipelines/demo.yml", "--json"])
+        #expect(second.status == 0 && second.stdout.contains(#""status":"unchanged""#) && !second.stdout.contains("committed"))
+        #expect(try sandbox.run(["verify"]).status == 0)
+
+        sandbox.file("Pipelines/bad.yml", "pipeline: x\ntrial: DEMO-2026-001\nstages:\n  - name: a\n    kind: report/payouts\n    inputs: [SampleData/protocol.xml]\n")
+        let bad = try sandbox.run(["run", "Pipelines/bad.yml"])
+        #expect(bad.status == 2 && bad.stderr.contains("Pipelines/bad.yml:5: kind: unknown stage kind"), "\(bad.stderr)")
+    }
+}
