@@ -174,6 +174,20 @@ struct IngestStageTests {
         }
     }
 
+    @Test func aConsentFileOfTheWrongTypeFailsTheStageAndChangesNothing() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        let before = try box.snapshot()
+        let good = try box.input("consents/P-0001.json")
+        let patient = try box.write("consents/zz-patient.json", #"{"resourceType": "Patient", "id": "P-1"}"#)
+        #expect(throws: ConsentError.wrongResourceType(file: "consents/zz-patient.json", found: "Patient")) {
+            try box.ingestor.ingestConsents([good, patient])
+        }
+        let truncated = try box.write("consents/zz-truncated.json", #"{"resourceType": "Consent", "status": "act"#)
+        #expect(throws: ConsentError.self) { try box.ingestor.ingestConsents([good, truncated]) }
+        #expect(try box.snapshot() == before)
+    }
+
     @Test func stagesNeedTheirInputsFirst() throws {
         let box = try IngestSandbox()
         #expect { try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv")) } throws: { error in

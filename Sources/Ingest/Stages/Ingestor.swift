@@ -61,7 +61,6 @@ public struct Ingestor {
     public func ingestConsents(_ files: [InputFile], options: IngestOptions = IngestOptions()) throws -> StageOutcome {
         let (model, protocolVersion) = try currentProtocol()
         let sorted = files.sorted { $0.name < $1.name }
-        let parsed = try sorted.map { try ConsentReader().read(url: $0.url, displayName: $0.name) }
         let approved = Set(model.approvedConsentVersions)
         let description = StageDescription(
             stage: "consents", kind: "ingest/consents",
@@ -70,7 +69,10 @@ public struct Ingestor {
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
-            for (file, (consents, rejects)) in zip(sorted, parsed) {
+            // One file at a time inside the transaction: memory stays flat, and a file that is not
+            // JSON or not a Consent rolls the whole stage back.
+            for file in sorted {
+                let (consents, rejects) = try ConsentReader().read(url: file.url, displayName: file.name)
                 for reject in rejects {
                     try writer.reject(StageReject(file: reject.file, line: nil, field: Ingestor.entryField(reject.entry, reject.field), reason: reject.reason))
                 }
