@@ -191,11 +191,27 @@ func runIngest(_ arguments: [String]) {
     }
 }
 
+/// `csv FILE`: the CSV reader alone (libcsv, UTF-8 checks, line numbers, Strings per field).
+func runCSV(_ arguments: [String]) {
+    guard let path = arguments.first else { fail("csv needs a FILE") }
+    let url = URL(fileURLWithPath: path)
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
+    var records = 0, fields = 0
+    do {
+        let (_, seconds) = try time { try CSVReader(url: url).forEachRecord { records += 1; fields += $0.fields.count } }
+        print(String(format: "csv: %d records, %d fields, %.1f MB in %.2f s = %.0f MB/s, %.0f records/s",
+                     records, fields, Double(bytes) / 1e6, seconds, Double(bytes) / 1e6 / seconds, Double(records) / seconds))
+    } catch {
+        fail("\(error)")
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "hash": runHash()
 case "generate": runGenerate(Array(arguments.dropFirst()))
 case "ingest": runIngest(Array(arguments.dropFirst()))
+case "csv": runCSV(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
 default: fail("name a benchmark: ledger")
 }

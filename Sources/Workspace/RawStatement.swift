@@ -32,9 +32,18 @@ final class RawStatement {
 
     /// Binds text (SQLite copies it), or NULL for nil.
     func bind(_ position: Int32, text: String?) {
-        guard let text else { sqlite3_bind_null(handle, position); return }
+        guard var text else { sqlite3_bind_null(handle, position); return }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        sqlite3_bind_text(handle, position, text, -1, transient)
+        // Pass the UTF-8 bytes with their length: no NUL-terminated copy.
+        text.withUTF8 { bytes in
+            if bytes.isEmpty {
+                sqlite3_bind_text(handle, position, "", 0, transient)
+            } else {
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    _ = sqlite3_bind_text(handle, position, chars.baseAddress, Int32(chars.count), transient)
+                }
+            }
+        }
     }
 
     func bindNull(_ position: Int32) {

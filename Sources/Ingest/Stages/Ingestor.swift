@@ -137,21 +137,33 @@ public struct Ingestor {
     static func measurementBytes(participant: String, site: String, visit: String, item: String, value: String,
                                  unit: String?, collectedAt: String) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(160)
-        func member(_ key: String, _ text: String, first: Bool = false) {
-            out += Array((first ? "{\"" : ",\"").utf8) + Array(key.utf8) + [UInt8(ascii: "\""), UInt8(ascii: ":")]
+        out.reserveCapacity(192)
+        func member(_ key: [UInt8], _ text: String) {
+            out.append(contentsOf: key)
             CanonicalJSON.appendString(text, to: &out)
         }
-        member("collectedAt", collectedAt, first: true)
-        member("item", item)
-        member("kind", "measurement")
-        member("participant", participant)
-        member("site", site)
-        if let unit { member("unit", unit) }
-        member("value", value)
-        member("visit", visit)
+        member(MeasurementKeys.collectedAt, collectedAt)
+        member(MeasurementKeys.item, item)
+        out.append(contentsOf: MeasurementKeys.kind)
+        member(MeasurementKeys.participant, participant)
+        member(MeasurementKeys.site, site)
+        if let unit { member(MeasurementKeys.unit, unit) }
+        member(MeasurementKeys.value, value)
+        member(MeasurementKeys.visit, visit)
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// The member prefixes of a measurement record, in RFC 8785 key order.
+    enum MeasurementKeys {
+        static let collectedAt = Array(#"{"collectedAt":"#.utf8)
+        static let item = Array(#","item":"#.utf8)
+        static let kind = Array(#","kind":"measurement""#.utf8)
+        static let participant = Array(#","participant":"#.utf8)
+        static let site = Array(#","site":"#.utf8)
+        static let unit = Array(#","unit":"#.utf8)
+        static let value = Array(#","value":"#.utf8)
+        static let visit = Array(#","visit":"#.utf8)
     }
 
     /// A measurement record's content as JSON (what `measurementBytes` encodes).
