@@ -72,6 +72,7 @@ enum Schema {
                     kind TEXT NOT NULL,
                     input_key TEXT NOT NULL,
                     entry_idx INTEGER NOT NULL UNIQUE REFERENCES ledger_entries(idx),
+                    first_record INTEGER NOT NULL,
                     record_count INTEGER NOT NULL,
                     record_root BLOB NOT NULL,
                     reject_count INTEGER NOT NULL,
@@ -88,10 +89,11 @@ enum Schema {
                     sha256 TEXT NOT NULL REFERENCES objects(sha256),
                     PRIMARY KEY (name, version)
                 );
-                -- Accepted records: canonical bytes (with the participant's salt) and leaf hash.
+                -- Accepted records: canonical bytes (with the participant's salt) and leaf hash. A run's
+                -- records have consecutive ids from stage_runs.first_record, in record-tree order.
                 CREATE TABLE records (
+                    id INTEGER PRIMARY KEY NOT NULL,
                     run_id INTEGER NOT NULL REFERENCES stage_runs(id) DEFERRABLE INITIALLY DEFERRED,
-                    idx INTEGER NOT NULL,
                     artifact TEXT NOT NULL,
                     participant TEXT NOT NULL,
                     site TEXT,
@@ -103,8 +105,7 @@ enum Schema {
                     source_file TEXT NOT NULL,
                     source_line INTEGER,
                     canonical BLOB,
-                    leaf_hash BLOB NOT NULL,
-                    PRIMARY KEY (run_id, idx)
+                    leaf_hash BLOB NOT NULL
                 );
                 CREATE INDEX records_by_participant ON records(participant, visit, item);
                 CREATE TABLE rejects (

@@ -20,7 +20,7 @@ struct StageVerifier {
 
     func verify() throws -> StageReport {
         var report = StageReport()
-        let runs = try Row.fetchAll(db, sql: "SELECT id, stage, entry_idx, record_count, record_root FROM stage_runs ORDER BY id")
+        let runs = try Row.fetchAll(db, sql: "SELECT id, stage, entry_idx, first_record, record_count, record_root FROM stage_runs ORDER BY id")
         let ledger = LedgerStore(db)
         for run in runs {
             let runID: Int64 = run["id"], stage: String = run["stage"]
@@ -39,12 +39,17 @@ struct StageVerifier {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "its stored record root or count differs from the attestation (entry \(entryIndex))")
             }
             var frontier = MerkleFrontier()
-            let records = try RawStatement(db, sql: "SELECT idx, leaf_hash, canonical, source_file, source_line FROM records WHERE run_id = ? ORDER BY idx")
-            records.bind(1, runID)
+            // The run's records are the id range first_record ..< first_record + record_count.
+            let first: Int64 = run["first_record"]
+            let records = try RawStatement(db, sql: """
+                SELECT id, leaf_hash, canonical, source_file, source_line, run_id FROM records WHERE id >= ? AND id < ? ORDER BY id
+                """)
+            records.bind(1, first)
+            records.bind(2, first + attestedCount)
             while try records.step() {
-                let index = records.int64(0)
+                let index = records.int64(0) - first
                 let leafBytes = records.blob(1)
-                guard index == Int64(frontier.size), leafBytes.count == 32 else {
+                guard index == Int64(frontier.size), leafBytes.count == 32, records.int64(5) == runID else {
                     throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(frontier.size), location: "record missing or renumbered")
                 }
                 let leaf = TreeHash(copying: leafBytes)
@@ -61,6 +66,10 @@ struct StageVerifier {
                     reason: "its \(frontier.size) stored records give root \(frontier.root.hex), but the attestation (entry \(entryIndex)) signs \(attestedCount) records with root \(attestedRoot): records were added, removed or altered")
             }
             report.records += Int(frontier.size)
+            let claimed = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records WHERE id >= ? AND id < ?", arguments: [first, first + attestedCount]) ?? 0
+            guard claimed == attestedCount else {
+                throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "records were removed from its range")
+            }
             for subject in statement.subjects {
                 guard let data = FileManager.default.contents(atPath: objects.url(for: subject.sha256).path) else {
                     throw IntegrityFailure.objectMissing(name: subject.name, sha256: subject.sha256)
@@ -71,6 +80,12 @@ struct StageVerifier {
                 report.artifacts += 1
             }
             report.runs += 1
+        }
+        // Every stored record belongs to some run's attested range: none was slipped in.
+        let attested = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(record_count), 0) FROM stage_runs") ?? 0
+        let stored = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0
+        guard stored == attested else {
+            throw IntegrityFailure.stageMismatch(run: 0, stage: "(all)", reason: "\(stored) records are stored but the attestations account for \(attested): records were added")
         }
         return report
     }

@@ -23,6 +23,8 @@ public final class StageWriter {
     /// Rejects so far.
     public private(set) var rejectCount = 0
 
+    /// The id of this run's first record: its records are numbered on from there.
+    let firstRecord: Int64
     let objects: ObjectStore
     let storedAt: String
     /// Blobs this run added, removed again if the run fails.
@@ -33,8 +35,9 @@ public final class StageWriter {
         self.runID = runID
         self.objects = objects
         self.storedAt = storedAt
+        firstRecord = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM records") ?? 0) + 1
         insertRecord = try RawStatement(db, sql: """
-            INSERT INTO records (run_id, idx, artifact, participant, site, visit, item, value, unit, observed_at, source_file, source_line, canonical, leaf_hash)
+            INSERT INTO records (run_id, id, artifact, participant, site, visit, item, value, unit, observed_at, source_file, source_line, canonical, leaf_hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertReject = try RawStatement(db, sql: "INSERT INTO rejects (run_id, file, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)")
@@ -92,7 +95,7 @@ public final class StageWriter {
         frontier.append(leaf)
         let s = insertRecord
         s.bind(1, runID)
-        s.bind(2, Int64(recordCount))
+        s.bind(2, firstRecord + Int64(recordCount))
         s.bind(3, text: record.artifact)
         s.bind(4, text: record.participant)
         s.bind(5, text: record.site)

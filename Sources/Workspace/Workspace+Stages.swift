@@ -76,9 +76,9 @@ extension Workspace {
                 let entry = try DSSEEnvelope(signing: statement.canonicalBytes, with: operatorSigner).canonicalBytes
                 let batch = try LedgerStore(db).append([entry], signer: ledgerSigner, origin: origin, signedAt: endedAt)
                 try db.execute(sql: """
-                    INSERT INTO stage_runs (id, stage, kind, input_key, entry_idx, record_count, record_root, reject_count, reason, started_at, ended_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [runID, description.stage, description.kind, inputKey, Int64(batch.firstIndex), writer.recordCount,
+                    INSERT INTO stage_runs (id, stage, kind, input_key, entry_idx, first_record, record_count, record_root, reject_count, reason, started_at, ended_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, description.stage, description.kind, inputKey, Int64(batch.firstIndex), writer.firstRecord, writer.recordCount,
                                      Data(writer.recordRoot.bytes), writer.rejectCount, description.reason, startedAt, endedAt])
                 return StageReceipt(runID: runID, entryIndex: batch.firstIndex, ledgerSize: batch.size, recordCount: writer.recordCount,
                                     recordRoot: writer.recordRoot, rejectCount: writer.rejectCount, artifacts: versions)

@@ -94,7 +94,7 @@ struct IngestStageTests {
             let sys = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM records WHERE participant = 'P-0001' AND visit = 'SE.WEEK2' AND item = 'IT.SYSBP'")
             #expect(sys == 1)
             var frontier = MerkleFrontier()
-            for hash in try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE run_id = ? ORDER BY idx", arguments: [measurements.runID]) {
+            for hash in try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE run_id = ? ORDER BY id", arguments: [measurements.runID]) {
                 frontier.append(TreeHash(bytes: hash)!)
             }
             #expect(frontier.root == measurements.recordRoot)
@@ -248,7 +248,7 @@ struct StageVerificationTests {
     @Test func anAlteredRecordIsNamedWithItsFileAndLine() throws {
         let box = try IngestSandbox()
         try box.ingestSample()
-        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"value\":\"', '\"value\":\"1') AS BLOB) WHERE run_id = 3 AND idx = 10")
+        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"value\":\"', '\"value\":\"1') AS BLOB) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
         guard case let .recordAltered(run, _, record, location)? = failure(box) else {
             Issue.record("expected an altered record, got \(String(describing: failure(box)))")
             return
@@ -268,7 +268,7 @@ struct StageVerificationTests {
         #expect(failure(box) == .objectMissing(name: "protocol", sha256: artifact.sha256))
         try original.write(to: blob)
         #expect(failure(box) == nil)
-        try tamper(box, "DELETE FROM records WHERE run_id = 3 AND idx = (SELECT max(idx) FROM records WHERE run_id = 3)")
+        try tamper(box, "DELETE FROM records WHERE id = (SELECT max(id) FROM records WHERE run_id = 3)")
         guard case .stageMismatch(run: 3, _, _)? = failure(box) else {
             Issue.record("expected a stage mismatch, got \(String(describing: failure(box)))")
             return
