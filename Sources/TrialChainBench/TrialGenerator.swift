@@ -67,6 +67,8 @@ struct TrialGenerator {
         }
         try Data(protocolXML().utf8).write(to: root.appendingPathComponent("protocol.xml"))
         var rng = Random(state: seed)
+        // A separate stream for randomisation, so arms do not shift the other values.
+        var randomisation = Random(state: seed ^ 0xA11C_A7E5)
         let start = 20_469 // 2026-01-15 as days since 1970
         var withdrawals: [(id: String, day: Int)] = []
         var files: [String: FileHandle] = [:]
@@ -105,6 +107,8 @@ struct TrialGenerator {
                 lines += "\(id),\(site),\(visit),\(item),\(value),\(unit ?? ""),\(day(dayNumber))T\(time)Z\n"
             }
             let skipsWeek8 = number % 13 == 0
+            let arm = randomisation.unit() < 0.5 ? "ARM.A" : "ARM.B"
+            var visitDays: [String: Int] = [:]
             for visit in TrialGenerator.visits {
                 if skipsWeek8 && visit.oid == "SE.WEEK8" { continue }
                 var offset = visit.day - 1 + rng.int(-min(visit.before, 2)...min(visit.after, 2))
@@ -112,13 +116,16 @@ struct TrialGenerator {
                 let visitDay = visit.oid == "SE.SCREENING" ? screening : baseline + offset
                 if let withdrawalDay, visitDay >= withdrawalDay { break }
                 let time = String(format: "%02d:%02d:00", rng.int(8...16), rng.int(0...59))
+                visitDays[visit.oid] = visitDay
                 for item in TrialGenerator.vitals + (visit.labs ? TrialGenerator.labs : []) {
                     let value = min(item.high, max(item.low, rng.normal(item.mean, item.sd)))
                     row(visit.oid, item.oid, String(format: "%.\(item.decimals)f", value), item.unit, visitDay, time)
                 }
+                if visit.oid == "SE.BASELINE" { row(visit.oid, "IT.ARM", arm, nil, visitDay, time) }
             }
             let adherence = 0.55 + 0.45 * rng.unit()
-            for diaryDay in 0..<diaryDays {
+            // P-0050 lost their diary device: no diary at all.
+            for diaryDay in 0..<diaryDays where !(withProblems && number == 50) {
                 let dayNumber = baseline + diaryDay
                 if let withdrawalDay, dayNumber >= withdrawalDay { break }
                 if rng.unit() > 0.97 { continue }
@@ -126,6 +133,12 @@ struct TrialGenerator {
             }
             if withProblems {
                 switch number {
+                // A blood pressure re-measured the next day: the week 2 visit recorded twice.
+                case 23: row("SE.WEEK2", "IT.SYSBP", "126", "mmHg", visitDays["SE.WEEK2"]! + 1, "09:15:00")
+                // A diary entered twice for one day, and two conflicting entries for the next.
+                case 30:
+                    row("SE.DIARY", "IT.DOSE_TAKEN", "Y", nil, baseline + 5, "21:30:00")
+                    row("SE.DIARY", "IT.DOSE_TAKEN", "N", nil, baseline + 6, "22:00:00")
                 case 5: row("SE.WEEK2", "IT.SYSBP", "400", "mmHg", baseline + 14, "10:00:00")
                 case 12: row("SE.WEEK4", "IT.HR", "7O", "beats/min", baseline + 28, "10:00:00")
                 case 20: row("SE.WEEK2", "IT.WEIGHT", "81.2", "lb", baseline + 14, "10:05:00")
@@ -189,6 +202,7 @@ struct TrialGenerator {
     func protocolXML() -> String {
         let visitLines = TrialGenerator.visits.map { v -> String in
             let forms = "<FormRef FormOID=\"F.VITALS\" Mandatory=\"Yes\"/>" + (v.labs ? "<FormRef FormOID=\"F.LABS\" Mandatory=\"Yes\"/>" : "")
+                + (v.oid == "SE.BASELINE" ? "<FormRef FormOID=\"F.RAND\" Mandatory=\"Yes\"/>" : "")
             return "      <StudyEventDef OID=\"\(v.oid)\" Name=\"\(v.name)\" Repeating=\"No\" Type=\"\(v.oid == "SE.FOLLOWUP" ? "Unscheduled" : "Scheduled")\" tc:PlannedStudyDay=\"\(v.day)\" tc:WindowBefore=\"\(v.before)\" tc:WindowAfter=\"\(v.after)\">\(forms)</StudyEventDef>"
         }.joined(separator: "\n")
         let refs = (TrialGenerator.visits.map(\.oid) + ["SE.DIARY"]).enumerated().map { index, oid -> String in
@@ -231,15 +245,22 @@ struct TrialGenerator {
               <FormDef OID="F.VITALS" Name="Vital signs" Repeating="No"><ItemGroupRef ItemGroupOID="IG.VS" Mandatory="Yes"/></FormDef>
               <FormDef OID="F.LABS" Name="Laboratory panel" Repeating="No"><ItemGroupRef ItemGroupOID="IG.LB" Mandatory="Yes"/></FormDef>
               <FormDef OID="F.DIARY" Name="Dosing diary" Repeating="Yes"><ItemGroupRef ItemGroupOID="IG.DIARY" Mandatory="Yes"/></FormDef>
+              <FormDef OID="F.RAND" Name="Randomisation" Repeating="No"><ItemGroupRef ItemGroupOID="IG.RAND" Mandatory="Yes"/></FormDef>
               <ItemGroupDef OID="IG.VS" Name="Vital signs" Repeating="No">\(itemRefs(TrialGenerator.vitals))</ItemGroupDef>
               <ItemGroupDef OID="IG.LB" Name="Laboratory panel" Repeating="No">\(itemRefs(TrialGenerator.labs))</ItemGroupDef>
               <ItemGroupDef OID="IG.DIARY" Name="Dosing diary" Repeating="No"><ItemRef ItemOID="IT.DOSE_TAKEN" Mandatory="Yes"/></ItemGroupDef>
+              <ItemGroupDef OID="IG.RAND" Name="Randomisation" Repeating="No"><ItemRef ItemOID="IT.ARM" Mandatory="Yes"/></ItemGroupDef>
         \(items(TrialGenerator.vitals))
         \(items(TrialGenerator.labs))
               <ItemDef OID="IT.DOSE_TAKEN" Name="Daily dose taken" DataType="text" Length="1"><CodeListRef CodeListOID="CL.NY"/></ItemDef>
+              <ItemDef OID="IT.ARM" Name="Randomised arm" DataType="text" Length="5"><CodeListRef CodeListOID="CL.ARM"/></ItemDef>
               <CodeList OID="CL.NY" Name="No/Yes" DataType="text">
                 <CodeListItem CodedValue="N"><Decode><TranslatedText xml:lang="en">No</TranslatedText></Decode></CodeListItem>
                 <CodeListItem CodedValue="Y"><Decode><TranslatedText xml:lang="en">Yes</TranslatedText></Decode></CodeListItem>
+              </CodeList>
+              <CodeList OID="CL.ARM" Name="Arm" DataType="text">
+                <CodeListItem CodedValue="ARM.A"><Decode><TranslatedText xml:lang="en">Active 10 mg once daily</TranslatedText></Decode></CodeListItem>
+                <CodeListItem CodedValue="ARM.B"><Decode><TranslatedText xml:lang="en">Placebo</TranslatedText></Decode></CodeListItem>
               </CodeList>
               <tc:Arms><tc:Arm OID="ARM.A" Name="Active 10 mg once daily"/><tc:Arm OID="ARM.B" Name="Placebo"/></tc:Arms>
               <tc:ConsentForms><tc:ConsentForm Version="1.1" ApprovedOn="2025-11-20"/><tc:ConsentForm Version="2.0" ApprovedOn="2026-01-05"/></tc:ConsentForms>
