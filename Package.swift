@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Attestation", targets: ["Attestation"]),
         .library(name: "Workspace", targets: ["Workspace"]),
         .library(name: "Ingest", targets: ["Ingest"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -49,10 +51,19 @@ let package = Package(
             "CLibCSV", "CLibXML2", "MerkleLog", "SignedNote", "Attestation", "Workspace",
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/odm-1.3.2")]),
+        // Milestone contracts (YAML): payouts and adherence, evaluated over anchored records.
+        .target(name: "Contracts", dependencies: [
+            "Ingest", "Workspace", "Attestation", "MerkleLog", .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Payout and adherence reports (CSV, JSON, self-contained HTML), anchored as stage outputs.
+        .target(name: "Reports", dependencies: [
+            "Contracts", "Workspace", "Attestation", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Pipeline files (YAML) and the batch runner.
-        .target(name: "Pipeline", dependencies: ["Ingest", "Workspace", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Pipeline",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
@@ -69,7 +80,9 @@ let package = Package(
             "Ingest", "Attestation", "Workspace", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Corpus")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Ingest", "Workspace"]),
+        .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ingest", "Workspace", "Attestation"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Contracts", "Ingest", "Workspace", "Attestation"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),

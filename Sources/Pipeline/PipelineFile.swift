@@ -1,4 +1,8 @@
+import Contracts
+import Crypto
 import Foundation
+import MerkleLog
+import Reports
 import Yams
 
 /// A pipeline file (`Pipelines/*.yml`): the trial and its stages, validated whole before
@@ -18,6 +22,12 @@ import Yams
 ///     inputs: ["SampleData/measurements/*.csv"]
 ///     after: [protocol]
 ///     parameters: {max-rejects: 500, map: "participant=SUBJID"}
+///   - name: payouts
+///     kind: contract
+///     inputs: [Pipelines/contracts/participant-payments.yml]
+///   - name: reports
+///     kind: report
+///     parameters: {contracts: [payouts], formats: [html, csv, json]}
 /// ```
 public struct PipelineFile: Sendable, Equatable {
     /// One stage.
@@ -30,15 +40,25 @@ public struct PipelineFile: Sendable, Equatable {
         public let maxRejects: Int?
         public let map: String?
         public let reason: String?
+        /// A contract stage's contract, read and validated with the pipeline.
+        public let contract: ContractFile?
+        /// A report stage's contract stages, and its formats.
+        public let reportOf: [String]
+        public let formats: [ReportFormat]
         public let line: Int
     }
 
-    public static let kinds = ["ingest/protocol", "ingest/consents", "ingest/measurements"]
+    public static let kinds = ["ingest/protocol", "ingest/consents", "ingest/measurements", "contract", "report"]
     static let topKeys: Set<String> = ["pipeline", "trial", "origin", "root", "stages"]
     static let stageKeys: Set<String> = ["name", "kind", "inputs", "after", "parameters"]
-    static let parameterKeys: Set<String> = ["max-rejects", "map", "reason"]
+    static let parameterKeys: [String: Set<String>] = [
+        "ingest/protocol": ["reason"], "ingest/consents": ["max-rejects", "reason"], "ingest/measurements": ["max-rejects", "map", "reason"],
+        "contract": [], "report": ["contracts", "formats"],
+    ]
 
     public let path: String
+    /// SHA-256 of the pipeline file, named in every attestation of its runs.
+    public let sha256: String
     public let name: String
     public let trial: String
     public let origin: String?
@@ -77,6 +97,7 @@ public struct PipelineFile: Sendable, Equatable {
             }
         }
         self.path = file
+        self.sha256 = Hex.encode(SHA256.hash(data: data))
         self.name = try string(top["pipeline"], "pipeline")
         self.trial = try string(top["trial"], "trial")
         self.origin = try top["origin"].map { try string($0, "origin") }
@@ -98,8 +119,14 @@ public struct PipelineFile: Sendable, Equatable {
             guard PipelineFile.kinds.contains(kind) else {
                 throw fail(stageNode["kind"], "kind", "unknown stage kind \(kind); known kinds: \(PipelineFile.kinds.joined(separator: ", "))")
             }
-            guard let inputsNode = stageNode["inputs"], case let .sequence(patterns) = inputsNode, !patterns.isEmpty else {
-                throw fail(stageNode["inputs"] ?? stageNode, "inputs", "expected a list of paths or glob patterns")
+            var patterns: [Node] = []
+            if kind == "report" {
+                if let inputsNode = stageNode["inputs"] { throw fail(inputsNode, "inputs", "a report stage reads contract outputs: name them with parameters: {contracts: [stage, …]}") }
+            } else {
+                guard let inputsNode = stageNode["inputs"], case let .sequence(list) = inputsNode, !list.isEmpty else {
+                    throw fail(stageNode["inputs"] ?? stageNode, "inputs", "expected a list of paths or glob patterns")
+                }
+                patterns = Array(list)
             }
             var inputs: [String] = []
             for pattern in patterns {
@@ -110,8 +137,21 @@ public struct PipelineFile: Sendable, Equatable {
                 }
                 inputs += matches
             }
-            if kind == "ingest/protocol" && inputs.count != 1 {
-                throw fail(inputsNode, "inputs", "an ingest/protocol stage takes exactly one file, found \(inputs.count)")
+            if (kind == "ingest/protocol" || kind == "contract") && inputs.count != 1 {
+                throw fail(stageNode["inputs"], "inputs", "an \(kind) stage takes exactly one file, found \(inputs.count)")
+            }
+            var contract: ContractFile?
+            if kind == "contract" {
+                do {
+                    contract = try ContractFile(url: root.appendingPathComponent(inputs[0]), displayName: inputs[0])
+                } catch let ContractError.invalid(contractFile, line, key, message) {
+                    throw PipelineError.invalid(file: contractFile, line: line, key: key, message: message)
+                } catch let ContractError.unreadable(contractFile, reason) {
+                    throw PipelineError.unreadable(file: contractFile, reason: reason)
+                }
+                if let other = stages.first(where: { $0.contract?.artifactName == contract!.artifactName }) {
+                    throw fail(stageNode["inputs"], "inputs", "stage \(other.name) already runs contract \(contract!.name)")
+                }
             }
             var after: [String] = []
             if let afterNode = stageNode["after"] {
@@ -121,24 +161,53 @@ public struct PipelineFile: Sendable, Equatable {
             var maxRejects: Int?
             var map: String?
             var reason: String?
+            var reportOf: [String] = []
+            var formats = ReportFormat.allCases
             if let parameters = stageNode["parameters"] {
                 guard case let .mapping(parameterMapping) = parameters else { throw fail(parameters, "parameters", "expected a mapping") }
+                let allowed = PipelineFile.parameterKeys[kind] ?? []
                 for (key, value) in parameterMapping {
+                    guard allowed.contains(key.string ?? "") else {
+                        throw fail(key, key.string ?? "?", allowed.isEmpty ? "a \(kind) stage takes no parameters"
+                                   : "unknown parameter for a \(kind) stage; expected one of \(allowed.sorted().joined(separator: ", "))")
+                    }
                     switch key.string ?? "" {
+                    case "contracts":
+                        reportOf = try PipelineFile.strings(value, "contracts", fail)
+                    case "formats":
+                        formats = try PipelineFile.strings(value, "formats", fail).map { text in
+                            guard let format = ReportFormat(rawValue: text) else {
+                                throw fail(value, "formats", "unknown report format \(text); expected csv, json or html")
+                            }
+                            return format
+                        }
                     case "max-rejects":
                         guard let number = value.int, number >= 0 else { throw fail(value, "max-rejects", "expected a whole number, 0 or more") }
                         maxRejects = number
                     case "map":
-                        guard kind == "ingest/measurements" else { throw fail(key, "map", "only ingest/measurements stages take a column map") }
                         map = try string(value, "map")
                     case "reason": reason = try string(value, "reason")
                     default:
-                        throw fail(key, key.string ?? "?", "unknown parameter; expected one of \(PipelineFile.parameterKeys.sorted().joined(separator: ", "))")
+                        throw fail(key, key.string ?? "?", "unknown parameter")
                     }
                 }
             }
             stages.append(Stage(name: name, kind: kind, inputs: inputs, after: after, maxRejects: maxRejects, map: map, reason: reason,
-                                line: stageNode.mark?.line ?? 1))
+                                contract: contract, reportOf: reportOf, formats: formats, line: stageNode.mark?.line ?? 1))
+        }
+        for (index, stage) in stages.enumerated() where stage.kind == "report" {
+            let contracts = stages.filter { $0.kind == "contract" }.map(\.name)
+            if stage.reportOf.isEmpty {
+                guard !contracts.isEmpty else {
+                    throw PipelineError.invalid(file: file, line: stage.line, key: "kind", message: "a report stage needs a contract stage in the pipeline to report on")
+                }
+                stages[index] = Stage(name: stage.name, kind: stage.kind, inputs: [], after: stage.after, maxRejects: nil, map: nil, reason: nil,
+                                      contract: nil, reportOf: contracts, formats: stage.formats, line: stage.line)
+            }
+            for name in stages[index].reportOf where !contracts.contains(name) {
+                throw PipelineError.invalid(file: file, line: stage.line, key: "contracts",
+                                            message: "\(name) is not a contract stage of this pipeline (contract stages: \(contracts.isEmpty ? "none" : contracts.joined(separator: ", ")))")
+            }
         }
         for stage in stages {
             for dependency in stage.after where !stages.contains(where: { $0.name == dependency }) {
@@ -151,10 +220,11 @@ public struct PipelineFile: Sendable, Equatable {
     /// Dependencies first (explicit `after`, and each kind after the kinds it reads), else file order.
     /// - throws: `PipelineError.invalid` naming a cycle.
     static func order(_ stages: [Stage], file: String) throws -> [Stage] {
-        let reads: [String: [String]] = ["ingest/consents": ["ingest/protocol"], "ingest/measurements": ["ingest/protocol", "ingest/consents"]]
+        let reads: [String: [String]] = ["ingest/consents": ["ingest/protocol"], "ingest/measurements": ["ingest/protocol", "ingest/consents"],
+                                         "contract": ["ingest/protocol", "ingest/consents", "ingest/measurements"]]
         var dependencies: [String: Set<String>] = [:]
         for stage in stages {
-            var needs = Set(stage.after)
+            var needs = Set(stage.after).union(stage.reportOf)
             for kind in reads[stage.kind] ?? [] { needs.formUnion(stages.filter { $0.kind == kind }.map(\.name)) }
             dependencies[stage.name] = needs
         }
@@ -186,6 +256,15 @@ public struct PipelineFile: Sendable, Equatable {
         return names.filter { !$0.hasPrefix(".") && fnmatch(namePattern, $0, 0) == 0 }.sorted()
             .map { folder.isEmpty ? $0 : folder + "/" + $0 }
             .filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &isDirectory) && !isDirectory.boolValue }
+    }
+
+    static func strings(_ node: Node, _ key: String, _ fail: (Node?, String, String) -> PipelineError) throws -> [String] {
+        if case let .scalar(scalar) = node, !scalar.string.isEmpty { return [scalar.string] }
+        guard case let .sequence(list) = node, !list.isEmpty else { throw fail(node, key, "expected a list") }
+        return try list.map { element in
+            guard case let .scalar(scalar) = element, !scalar.string.isEmpty else { throw fail(element, key, "expected a list of names") }
+            return scalar.string
+        }
     }
 
     static func line(of error: YamlError) -> Int {

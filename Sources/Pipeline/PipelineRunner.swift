@@ -1,5 +1,7 @@
+import Contracts
 import Foundation
 import Ingest
+import Reports
 import Workspace
 
 /// What one stage of a run did.
@@ -7,6 +9,15 @@ public struct StageResult: Sendable, Equatable {
     public let name: String
     public let kind: String
     public let outcome: StageOutcome
+    /// Files a report stage wrote (absolute paths).
+    public let files: [String]
+
+    public init(name: String, kind: String, outcome: StageOutcome, files: [String] = []) {
+        self.name = name
+        self.kind = kind
+        self.outcome = outcome
+        self.files = files
+    }
 }
 
 /// Runs a validated pipeline against a workspace: stages in dependency order, each in its own
@@ -45,20 +56,38 @@ public struct PipelineRunner {
     public func run(onStage: ((Int, Int, PipelineFile.Stage) -> Void)? = nil,
                     onRows: ((Int, String) -> Void)? = nil) throws -> [StageResult] {
         let ingestor = Ingestor(workspace: workspace)
+        let material = StageMaterial(name: pipeline.path, sha256: pipeline.sha256)
         var results: [StageResult] = []
         for (offset, stage) in pipeline.stages.enumerated() {
             onStage?(offset + 1, pipeline.stages.count, stage)
             do {
-                let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0) }
-                let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
-                let options = IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout)
+                var written: [String] = []
                 let outcome: StageOutcome
                 switch stage.kind {
-                case "ingest/protocol": outcome = try ingestor.ingestProtocol(files[0], options: options)
-                case "ingest/consents": outcome = try ingestor.ingestConsents(files, options: options)
-                default: outcome = try ingestor.ingestMeasurements(files, options: options, progress: onRows)
+                case "contract":
+                    outcome = try ContractRunner(workspace: workspace).run(stage.contract!, stage: stage.name, pipeline: material)
+                case "report":
+                    let contracts = pipeline.stages.filter { stage.reportOf.contains($0.name) }.compactMap(\.contract)
+                    let versions = try contracts.map { contract in
+                        guard let version = try workspace.latestArtifact(contract.artifactName) else {
+                            throw ReportError.noContractOutput("contract \(contract.name) has no output yet")
+                        }
+                        return version
+                    }
+                    let (reportOutcome, reports) = try ReportRunner(workspace: workspace).run(versions, formats: stage.formats, stage: stage.name, pipeline: material)
+                    outcome = reportOutcome
+                    written = try ReportRunner.write(reports, under: workspace.layout.root.appendingPathComponent("reports")).map(\.path)
+                default:
+                    let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0) }
+                    let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+                    let options = IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout, stage: stage.name, pipeline: material)
+                    switch stage.kind {
+                    case "ingest/protocol": outcome = try ingestor.ingestProtocol(files[0], options: options)
+                    case "ingest/consents": outcome = try ingestor.ingestConsents(files, options: options)
+                    default: outcome = try ingestor.ingestMeasurements(files, options: options, progress: onRows)
+                    }
                 }
-                results.append(StageResult(name: stage.name, kind: stage.kind, outcome: outcome))
+                results.append(StageResult(name: stage.name, kind: stage.kind, outcome: outcome, files: written))
             } catch {
                 throw PipelineError.stageFailed(stage: stage.name, position: offset + 1, of: pipeline.stages.count, reason: "\(error)")
             }

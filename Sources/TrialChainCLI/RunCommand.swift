@@ -46,14 +46,20 @@ struct RunCommand: ParsableCommand {
                 "pipeline": .string(pipeline.name), "trial": .string(pipeline.trial), "ledger_size": .integer(Int64(size)),
                 "workspace": .string(workspace.layout.root.path),
                 "stages": .array(results.map { result in
+                    var summary: [String: JSONValue] = ["name": .string(result.name), "kind": .string(result.kind)]
                     switch result.outcome {
                     case let .unchanged(entry):
-                        return ["name": .string(result.name), "kind": .string(result.kind), "status": "unchanged", "entry": .integer(Int64(entry))]
+                        summary["status"] = "unchanged"
+                        summary["entry"] = .integer(Int64(entry))
                     case let .committed(receipt):
-                        return ["name": .string(result.name), "kind": .string(result.kind), "status": "committed",
-                                "entry": .integer(Int64(receipt.entryIndex)), "records": .integer(Int64(receipt.recordCount)),
-                                "rejects": .integer(Int64(receipt.rejectCount))]
+                        summary["status"] = "committed"
+                        summary["entry"] = .integer(Int64(receipt.entryIndex))
+                        summary["records"] = .integer(Int64(receipt.recordCount))
+                        summary["rejects"] = .integer(Int64(receipt.rejectCount))
+                        summary["artifacts"] = .array(receipt.artifacts.map { ["name": .string($0.name), "version": .integer(Int64($0.version)), "sha256": .string($0.sha256)] })
                     }
+                    if !result.files.isEmpty { summary["files"] = .array(result.files.map(JSONValue.string)) }
+                    return .object(summary)
                 }),
             ]))
             return
@@ -64,9 +70,18 @@ struct RunCommand: ParsableCommand {
             switch result.outcome {
             case let .unchanged(entry):
                 print("  \(position) \(result.name): unchanged (ledger entry \(entry))")
-            case let .committed(receipt):
+            case let .committed(receipt) where result.kind.hasPrefix("ingest/"):
                 print("  \(position) \(result.name): \(receipt.recordCount) records, \(receipt.rejectCount) rejected (ledger entry \(receipt.entryIndex))")
+            case let .committed(receipt):
+                let outputs = receipt.artifacts.map { "\($0.name) v\($0.version)" }
+                print("  \(position) \(result.name): \(outputs.isEmpty ? "outputs identical to the latest versions" : outputs.joined(separator: ", ")) (ledger entry \(receipt.entryIndex))")
             }
+        }
+        let reports = results.flatMap(\.files)
+        if !reports.isEmpty {
+            let here = FileManager.default.currentDirectoryPath + "/"
+            print("reports:")
+            for path in reports { print("  " + (path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path)) }
         }
         print("ledger size \(size); see rejected rows with `trialchain rejects`, check everything with `trialchain verify`")
     }

@@ -23,13 +23,31 @@ public struct StageDescription: Sendable {
     public let parameters: JSONValue
     /// Why a new version of an already ingested artifact is being recorded.
     public let reason: String?
+    /// The contract a contract stage evaluates (file name and digest), named in the attestation.
+    public let contract: StageMaterial?
+    /// The pipeline file that ran the stage, named in the attestation (not part of what makes a
+    /// run "unchanged": editing another stage of the pipeline does not re-run this one).
+    public let pipeline: StageMaterial?
+    /// The outputs are computed from anchored artifacts (contracts, reports): a changed output is
+    /// a new version without a stated reason, since the attestation names the inputs that changed.
+    public let derived: Bool
 
-    public init(stage: String, kind: String, materials: [StageMaterial], parameters: JSONValue, reason: String? = nil) {
+    public init(stage: String, kind: String, materials: [StageMaterial], parameters: JSONValue, reason: String? = nil,
+                contract: StageMaterial? = nil, pipeline: StageMaterial? = nil, derived: Bool = false) {
         self.stage = stage
         self.kind = kind
         self.materials = materials.sorted { ($0.name, $0.sha256) < ($1.name, $1.sha256) }
         self.parameters = parameters
         self.reason = reason
+        self.contract = contract
+        self.pipeline = pipeline
+        self.derived = derived
+    }
+
+    /// The same stage, run by a pipeline file.
+    public func run(by pipeline: StageMaterial?, as stage: String?) -> StageDescription {
+        StageDescription(stage: stage ?? self.stage, kind: kind, materials: materials, parameters: parameters, reason: reason,
+                         contract: contract, pipeline: pipeline, derived: derived)
     }
 }
 

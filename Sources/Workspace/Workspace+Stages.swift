@@ -45,7 +45,7 @@ extension Workspace {
                 for artifact in artifacts {
                     let digest = Hex.encode(SHA256.hash(data: artifact.bytes))
                     let latest = try Workspace.latestArtifact(db, artifact.name)
-                    if let latest, latest.sha256 != digest, description.reason == nil {
+                    if let latest, latest.sha256 != digest, description.reason == nil, !description.derived {
                         throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
                     }
                     let stored = try objects.store(bytes: artifact.bytes)
@@ -72,6 +72,12 @@ extension Workspace {
                     "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
                 ]
                 if let reason = description.reason { predicate["reason"] = .string(reason) }
+                if let contract = description.contract {
+                    predicate["contract"] = ["name": .string(contract.name), "digest": ["sha256": .string(contract.sha256)]]
+                }
+                if let pipeline = description.pipeline {
+                    predicate["pipeline"] = ["name": .string(pipeline.name), "digest": ["sha256": .string(pipeline.sha256)]]
+                }
                 let statement = InTotoStatement(subjects: subjects, predicateType: Workspace.stagePredicateType, predicate: .object(predicate))
                 let entry = try DSSEEnvelope(signing: statement.canonicalBytes, with: operatorSigner).canonicalBytes
                 let batch = try LedgerStore(db).append([entry], signer: ledgerSigner, origin: origin, signedAt: endedAt)
@@ -92,12 +98,13 @@ extension Workspace {
 
     /// The digest identifying a stage's inputs: kind, materials and parameters.
     static func inputKey(_ description: StageDescription) -> String {
-        let value: JSONValue = [
+        var value: [String: JSONValue] = [
             "kind": .string(description.kind),
             "materials": .array(description.materials.map { ["name": .string($0.name), "sha256": .string($0.sha256)] }),
             "parameters": description.parameters,
         ]
-        return Hex.encode(SHA256.hash(data: CanonicalJSON.encode(value)))
+        if let contract = description.contract { value["contract"] = ["name": .string(contract.name), "sha256": .string(contract.sha256)] }
+        return Hex.encode(SHA256.hash(data: CanonicalJSON.encode(.object(value))))
     }
 
     static func latestArtifact(_ db: Database, _ name: String) throws -> ArtifactVersion? {

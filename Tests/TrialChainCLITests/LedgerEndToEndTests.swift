@@ -215,7 +215,12 @@ struct RunEndToEndTests {
         }
         let first = try sandbox.run(["run", "Pipelines/demo.yml"])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("3/3 measurements: 7617 records, 143 rejected"), "\(first.stdout)")
+        #expect(first.stdout.contains("3/6 measurements: 7602 records, 144 rejected"), "\(first.stdout)")
+        #expect(first.stdout.contains("4/6 payouts: payouts/participant-payments v1"), "\(first.stdout)")
+        for report in ["payouts/participant-payments.html", "payouts/participant-payments.csv", "adherence/dosing-adherence.json"] {
+            #expect(FileManager.default.fileExists(atPath: sandbox.workspace.appendingPathComponent("reports/\(report)").path), "\(report)")
+        }
+        #expect(first.stdout.contains("ws/reports/payouts/participant-payments.html"), "\(first.stdout)")
         let second = try sandbox.run(["run", "Pipelines/demo.yml", "--json"])
         #expect(second.status == 0 && second.stdout.contains(#""status":"unchanged""#) && !second.stdout.contains("committed"))
         #expect(try sandbox.run(["verify"]).status == 0)

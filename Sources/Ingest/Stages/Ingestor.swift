@@ -12,11 +12,18 @@ public struct IngestOptions: Sendable {
     public var maxRejects: Int?
     /// The measurement CSV layout.
     public var layout: MeasurementLayout
+    /// The stage's name in a pipeline (default: the kind's short name).
+    public var stage: String?
+    /// The pipeline file that runs the stage, named in its attestation.
+    public var pipeline: StageMaterial?
 
-    public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout()) {
+    public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout(),
+                stage: String? = nil, pipeline: StageMaterial? = nil) {
         self.reason = reason
         self.maxRejects = maxRejects
         self.layout = layout
+        self.stage = stage
+        self.pipeline = pipeline
     }
 }
 
@@ -35,6 +42,7 @@ public struct Ingestor {
         let model = try ODMProtocolReader().read(url: file.url, displayName: file.name)
         let description = StageDescription(stage: "protocol", kind: "ingest/protocol", materials: [file.material],
                                            parameters: ["schema": "CDISC ODM 1.3.2 + https://trialchain.dev/ns/odm/v1"], reason: options.reason)
+            .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources([file], writer)
             return [StageArtifact(name: "protocol", bytes: CanonicalJSON.encode(model.json))]
@@ -66,6 +74,7 @@ public struct Ingestor {
             stage: "consents", kind: "ingest/consents",
             materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)],
             parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason)
+            .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
@@ -203,6 +212,7 @@ public struct Ingestor {
             materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
                 + consentVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) },
             parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
+            .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []

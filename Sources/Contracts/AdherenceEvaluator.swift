@@ -1,0 +1,109 @@
+import Ingest
+
+/// Evaluates adherence terms over the anchored inputs: proportion of days covered (PDC) and
+/// doses taken / doses scheduled from the dosing diary, per participant, arm and site.
+///
+/// Rules, all on UTC calendar days:
+/// - The period starts on the date of the `from` visit and lasts `days` days (or ends the day
+///   before the `to` visit, or its planned day when that visit is missing); a withdrawal ends it
+///   at the withdrawal time. No `from` visit: no dose scheduled, no ratio, no flag.
+/// - A day's doses taken are its "taken" entries, at most the doses scheduled per day; a day is
+///   covered when all its doses were taken. Entries beyond that are duplicates; a day with both
+///   taken and not-taken entries is conflicting. Both are reported, neither inflates a ratio.
+public struct AdherenceEvaluator: Sendable {
+    public let terms: AdherenceTerms
+
+    public init(terms: AdherenceTerms) { self.terms = terms }
+
+    public func evaluate(_ inputs: ContractInputs) -> AdherenceResult {
+        let participants = inputs.participants.map { evaluate($0, inputs.trialProtocol) }
+        let armNames = Dictionary(inputs.trialProtocol.arms.map { ($0.oid, $0.name) }, uniquingKeysWith: { first, _ in first })
+        func groups(_ key: (AdherenceResult.Participant) -> String) -> [AdherenceResult.Group] {
+            Dictionary(grouping: participants, by: key).map { group($0.key, armNames[$0.key], $0.value) }.sorted { $0.key < $1.key }
+        }
+        return AdherenceResult(thresholdBasisPoints: terms.thresholdBasisPoints, participants: participants,
+                               arms: terms.armItem == nil ? [] : groups { $0.arm ?? "(unassigned)" },
+                               sites: groups { $0.site ?? "(none)" }, overall: group("all", nil, participants))
+    }
+
+    func group(_ key: String, _ name: String?, _ members: [AdherenceResult.Participant]) -> AdherenceResult.Group {
+        let evaluable = members.filter { $0.dosesScheduled > 0 }
+        let scheduled = evaluable.reduce(0) { $0 + $1.dosesScheduled }
+        let taken = evaluable.reduce(0) { $0 + $1.dosesTaken }
+        let pdcSum = evaluable.reduce(0) { $0 + ($1.pdcBasisPoints ?? 0) }
+        return AdherenceResult.Group(key: key, name: name, participants: members.count, evaluable: evaluable.count,
+                                     belowThreshold: members.filter(\.belowThreshold).count, dosesScheduled: scheduled, dosesTaken: taken,
+                                     pooledBasisPoints: AdherenceResult.basisPoints(taken, scheduled),
+                                     meanPdcBasisPoints: evaluable.isEmpty ? nil : (pdcSum * 2 + evaluable.count) / (2 * evaluable.count))
+    }
+
+    func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> AdherenceResult.Participant {
+        let sorted = data.observations.sorted { ($0.observedAt, $0.ref.id) < ($1.observedAt, $1.ref.id) }
+        let before = { (o: Observation) in data.withdrawnAt.map { o.observedAt < $0 } ?? true }
+        let start = sorted.first { $0.visit == terms.periodFrom && before($0) }
+        func at(_ visit: String?) -> (Observation) -> Bool { { o in visit.map { o.visit == $0 } ?? true } }
+        let arm = terms.armItem.flatMap { item in sorted.first { $0.item == item && at(terms.armVisit)($0) }?.value }
+        let diary = sorted.filter { $0.item == terms.dosingItem && at(terms.dosingVisit)($0) }
+        var result = AdherenceResult.Participant(
+            participant: data.participant, site: data.site, arm: arm, periodFrom: nil, periodTo: nil, daysInPeriod: 0, dosesScheduled: 0,
+            dosesTaken: 0, daysCovered: 0, pdcBasisPoints: nil, dosesBasisPoints: nil, belowThreshold: false, duplicateEntries: 0,
+            conflictingDays: 0, entriesOutsidePeriod: diary.count, records: [], notes: [])
+        guard let start else {
+            result.notes.append("no doses scheduled: \(terms.periodFrom) not completed\(data.withdrawnAt == nil ? "" : " before withdrawal")")
+            return result
+        }
+        let first = start.observedAt.dayNumber
+        var end: Int // exclusive
+        if let days = terms.periodDays {
+            end = first + days
+        } else if let to = terms.periodTo, let visit = sorted.first(where: { $0.visit == to && $0.observedAt.dayNumber > first }) {
+            end = visit.observedAt.dayNumber
+        } else {
+            let planned = terms.periodTo.flatMap { model.visit($0)?.plannedDay } ?? 1
+            end = first + max(0, planned - 1)
+            result.notes.append("\(terms.periodTo ?? "") not completed: period runs to its planned day \(planned)")
+        }
+        if let withdrawn = data.withdrawnAt {
+            // Days that start before the withdrawal time count.
+            let cut = Int((withdrawn.epochSeconds + 86_399) / 86_400)
+            if cut < end {
+                end = max(first, cut)
+                result.notes.append("withdrew \(withdrawn.date): period ends there")
+            }
+        }
+        let days = max(0, end - first)
+        var byDay: [Int: [Observation]] = [:]
+        var outside = 0
+        for entry in diary {
+            let day = entry.observedAt.dayNumber
+            if day >= first && day < end && before(entry) { byDay[day, default: []].append(entry) } else { outside += 1 }
+        }
+        var taken = 0, covered = 0, duplicates = 0, conflicting = 0
+        for (_, entries) in byDay {
+            let yes = entries.filter { terms.takenValues.contains($0.value) }.count
+            let credited = min(yes, terms.dosesPerDay)
+            taken += credited
+            if credited >= terms.dosesPerDay { covered += 1 }
+            duplicates += max(0, entries.count - terms.dosesPerDay)
+            if yes > 0 && yes < entries.count { conflicting += 1 }
+        }
+        result.periodFrom = StudyCalendar.date(first)
+        result.periodTo = days > 0 ? StudyCalendar.date(end - 1) : nil
+        result.daysInPeriod = days
+        result.dosesScheduled = days * terms.dosesPerDay
+        result.dosesTaken = taken
+        result.daysCovered = covered
+        result.pdcBasisPoints = AdherenceResult.basisPoints(covered, days)
+        result.dosesBasisPoints = AdherenceResult.basisPoints(taken, result.dosesScheduled)
+        result.belowThreshold = days > 0 && covered * 10_000 < terms.thresholdBasisPoints * days
+        result.duplicateEntries = duplicates
+        result.conflictingDays = conflicting
+        result.entriesOutsidePeriod = outside
+        result.records = ([start.ref] + byDay.values.flatMap { $0.map(\.ref) }).sorted { $0.id < $1.id }
+        if days == 0 { result.notes.append("no doses scheduled: the period is empty") }
+        if byDay.isEmpty && days > 0 { result.notes.append("no diary entries in the period") }
+        if duplicates > 0 { result.notes.append("\(duplicates) duplicate diary entr\(duplicates == 1 ? "y" : "ies") counted once") }
+        if conflicting > 0 { result.notes.append("\(conflicting) day(s) with conflicting entries") }
+        return result
+    }
+}

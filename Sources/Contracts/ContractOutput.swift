@@ -1,0 +1,78 @@
+import Attestation
+import Foundation
+
+/// The artifacts contract runs write: canonical JSON (RFC 8785), so the same contract over the
+/// same anchored records gives the same bytes on any machine.
+public enum ContractOutput {
+    static func contractHeader(_ contract: ContractFile) -> JSONValue {
+        ["name": .string(contract.name), "version": .integer(Int64(contract.version)), "type": .string(contract.type),
+         "sha256": .string(contract.sha256), "file": .string((contract.path as NSString).lastPathComponent)]
+    }
+
+    static func refs(_ refs: [RecordRef]) -> JSONValue {
+        .array(refs.map { ["id": .integer($0.id), "leafHash": .string($0.leafHash)] })
+    }
+
+    static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    static func optional(_ value: Int?) -> JSONValue { value.map { .integer(Int64($0)) } ?? .null }
+
+    /// The payouts artifact.
+    public static func json(_ result: PayoutResult, contract: ContractFile) -> JSONValue {
+        let participants: [JSONValue] = result.participants.map { p in
+            [
+                "participant": .string(p.participant), "site": optional(p.site), "consentedAt": .string(p.consentedAt),
+                "withdrawnAt": optional(p.withdrawnAt), "dayOne": optional(p.dayOne), "consentRecords": refs(p.consentRecords),
+                "total": .integer(p.total),
+                "taxYears": .array(p.taxYears.map { ["year": .integer(Int64($0.year)), "total": .integer($0.total), "reportable": .bool($0.reportable)] }),
+                "lines": .array(p.lines.map { line in
+                    [
+                        "milestone": .string(line.milestone), "visit": optional(line.visit), "status": .string(line.status.rawValue),
+                        "earnedOn": optional(line.earnedOn), "studyDay": optional(line.studyDay),
+                        "window": line.window.map { ["from": .integer(Int64($0.lowerBound)), "to": .integer(Int64($0.upperBound))] } ?? .null,
+                        "earned": .integer(line.earned), "amount": .integer(line.amount), "records": refs(line.records),
+                        "notes": .array(line.notes.map(JSONValue.string)),
+                    ]
+                }),
+            ]
+        }
+        return [
+            "contract": contractHeader(contract),
+            "currency": ["code": .string(result.currency.code), "minorUnits": .integer(Int64(result.currency.minorUnits))],
+            "taxThreshold": result.taxThreshold.map(JSONValue.integer) ?? .null,
+            "participants": .array(participants),
+            "sites": .array(result.sites.map {
+                ["site": .string($0.site), "participants": .integer(Int64($0.participants)), "total": .integer($0.total),
+                 "reportableParticipants": .integer(Int64($0.reportableParticipants))]
+            }),
+            "total": .integer(result.total),
+        ]
+    }
+
+    /// The adherence artifact.
+    public static func json(_ result: AdherenceResult, contract: ContractFile) -> JSONValue {
+        func group(_ g: AdherenceResult.Group) -> JSONValue {
+            ["key": .string(g.key), "name": optional(g.name), "participants": .integer(Int64(g.participants)),
+             "evaluable": .integer(Int64(g.evaluable)), "belowThreshold": .integer(Int64(g.belowThreshold)),
+             "dosesScheduled": .integer(Int64(g.dosesScheduled)), "dosesTaken": .integer(Int64(g.dosesTaken)),
+             "pooledBasisPoints": optional(g.pooledBasisPoints), "meanPdcBasisPoints": optional(g.meanPdcBasisPoints)]
+        }
+        let participants: [JSONValue] = result.participants.map { p in
+            [
+                "participant": .string(p.participant), "site": optional(p.site), "arm": optional(p.arm),
+                "periodFrom": optional(p.periodFrom), "periodTo": optional(p.periodTo), "daysInPeriod": .integer(Int64(p.daysInPeriod)),
+                "dosesScheduled": .integer(Int64(p.dosesScheduled)), "dosesTaken": .integer(Int64(p.dosesTaken)),
+                "daysCovered": .integer(Int64(p.daysCovered)), "pdcBasisPoints": optional(p.pdcBasisPoints),
+                "dosesBasisPoints": optional(p.dosesBasisPoints), "belowThreshold": .bool(p.belowThreshold),
+                "duplicateEntries": .integer(Int64(p.duplicateEntries)), "conflictingDays": .integer(Int64(p.conflictingDays)),
+                "entriesOutsidePeriod": .integer(Int64(p.entriesOutsidePeriod)), "records": refs(p.records),
+                "notes": .array(p.notes.map(JSONValue.string)),
+            ]
+        }
+        return [
+            "contract": contractHeader(contract),
+            "thresholdBasisPoints": .integer(Int64(result.thresholdBasisPoints)),
+            "participants": .array(participants),
+            "arms": .array(result.arms.map(group)), "sites": .array(result.sites.map(group)), "overall": group(result.overall),
+        ]
+    }
+}

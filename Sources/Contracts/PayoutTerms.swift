@@ -1,0 +1,67 @@
+/// The terms of a payout contract: what a participant earns for which visit, and the limits.
+public struct PayoutTerms: Equatable, Sendable {
+    /// What one visit pays.
+    public struct VisitRule: Equatable, Sendable {
+        public var visit: String
+        /// Paid when the visit is completed within its protocol window.
+        public var onTime: Int64
+        /// Paid when it is completed after the window (0: nothing).
+        public var late: Int64
+        /// Paid when it is completed before the window (defaults to the late amount).
+        public var early: Int64
+        /// Items that must all be recorded for the visit to count as completed (empty: any record).
+        public var items: [String]
+        /// The line of the rule in the contract file.
+        public var line: Int
+
+        public init(visit: String, onTime: Int64, late: Int64 = 0, early: Int64? = nil, items: [String] = [], line: Int = 0) {
+            self.visit = visit
+            self.onTime = onTime
+            self.late = late
+            self.early = early ?? late
+            self.items = items
+            self.line = line
+        }
+    }
+
+    /// A completion bonus: `amount`, plus `perOnTimeVisit` for each visit completed in window,
+    /// never more than `cap`, earned when every visit in `requires` is completed before withdrawal.
+    public struct Bonus: Equatable, Sendable {
+        public var requires: [String]
+        public var amount: Int64
+        public var perOnTimeVisit: Int64
+        public var cap: Int64?
+        public var line: Int
+
+        public init(requires: [String], amount: Int64, perOnTimeVisit: Int64 = 0, cap: Int64? = nil, line: Int = 0) {
+            self.requires = requires
+            self.amount = amount
+            self.perOnTimeVisit = perOnTimeVisit
+            self.cap = cap
+            self.line = line
+        }
+    }
+
+    public var currency: Currency
+    /// The visit whose date is study day 1 (windows are counted from it).
+    public var dayOne: String
+    public var visits: [VisitRule]
+    public var bonus: Bonus?
+    /// The most one participant can be paid under the contract, bonus included.
+    public var participantCap: Int64?
+    /// Yearly total (per participant, per calendar year, UTC) from which payments are reportable for tax.
+    public var taxThreshold: Int64?
+    /// Lines of the keys that name protocol visits or items, for errors.
+    public var dayOneLine: Int
+
+    public init(currency: Currency, dayOne: String, visits: [VisitRule], bonus: Bonus? = nil, participantCap: Int64? = nil,
+                taxThreshold: Int64? = nil, dayOneLine: Int = 0) {
+        self.currency = currency
+        self.dayOne = dayOne
+        self.visits = visits
+        self.bonus = bonus
+        self.participantCap = participantCap
+        self.taxThreshold = taxThreshold
+        self.dayOneLine = dayOneLine
+    }
+}

@@ -1,0 +1,68 @@
+import Attestation
+
+/// What a report says about where its numbers come from: the trial and the exact contract
+/// artifact version (name, version, digest) it renders.
+public struct ReportContext: Equatable, Sendable {
+    public let trial: String
+    public let artifact: String
+    public let version: Int
+    public let sha256: String
+
+    public init(trial: String, artifact: String, version: Int, sha256: String) {
+        self.trial = trial
+        self.artifact = artifact
+        self.version = version
+        self.sha256 = sha256
+    }
+
+    var json: JSONValue {
+        ["trial": .string(trial), "artifact": .string(artifact), "version": .integer(Int64(version)), "sha256": .string(sha256)]
+    }
+
+    /// The provenance paragraph at the top of an HTML report.
+    func htmlMeta(_ contract: JSONValue?) -> String {
+        let name = contract?["name"]?.stringValue ?? "?"
+        let version = contract?["version"]?.integerValue ?? 0
+        let digest = contract?["sha256"]?.stringValue ?? "?"
+        return "<p class=\"meta\">Trial <b>\(HTMLPage.escape(trial))</b> · contract <b>\(HTMLPage.escape(name))</b> version \(version) "
+            + "(sha256 <code>\(HTMLPage.escape(digest))</code>)<br>Computed as artifact <code>\(HTMLPage.escape(artifact))</code> v\(self.version) "
+            + "(sha256 <code>\(HTMLPage.escape(sha256))</code>), anchored in the trial ledger. "
+            + "Record ids and leaf hashes name the anchored records behind every line; <code>trialchain verify</code> checks them.</p>\n"
+    }
+}
+
+/// Reading helpers for the artifact JSON.
+extension JSONValue {
+    var int: Int64 { integerValue ?? 0 }
+    var text: String { stringValue ?? "" }
+    var list: [JSONValue] { arrayValue ?? [] }
+}
+
+/// Record references: `id:leafhash` pairs, id ranges, and a digest over a long list.
+enum Evidence {
+    static func pairs(_ records: JSONValue?) -> String {
+        (records?.list ?? []).map { "\($0["id"]?.int ?? 0):\($0["leafHash"]?.text ?? "")" }.joined(separator: " ")
+    }
+
+    /// `1201-1284 1300`.
+    static func ranges(_ records: JSONValue?) -> String {
+        let ids = (records?.list ?? []).compactMap { $0["id"]?.integerValue }.sorted()
+        var parts: [String] = []
+        var index = 0
+        while index < ids.count {
+            var end = index
+            while end + 1 < ids.count, ids[end + 1] == ids[end] + 1 { end += 1 }
+            parts.append(end == index ? "\(ids[index])" : "\(ids[index])-\(ids[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// HTML: each record as its id with the leaf hash's first 12 hex digits (the whole in a tooltip).
+    static func html(_ records: JSONValue?) -> String {
+        (records?.list ?? []).map { ref -> String in
+            let leaf = ref["leafHash"]?.text ?? ""
+            return "<span title=\"leaf \(HTMLPage.escape(leaf))\">#\(ref["id"]?.int ?? 0)·\(HTMLPage.escape(String(leaf.prefix(12))))</span>"
+        }.joined(separator: " ")
+    }
+}

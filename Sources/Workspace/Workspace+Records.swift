@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import MerkleLog
+
+/// An accepted record as stored: its columns, its leaf hash, and (on request) its canonical bytes.
+public struct StoredRecord: Sendable, Equatable {
+    /// The record's id, unique in the workspace.
+    public let id: Int64
+    public let runID: Int64
+    public let artifact: String
+    public let participant: String
+    public let site: String?
+    public let visit: String?
+    public let item: String?
+    public let value: String?
+    public let observedAt: String?
+    public let leafHash: TreeHash
+    /// `{"record":…,"salt":"…"}` (RFC 8785); `nil` unless asked for.
+    public let canonical: [UInt8]?
+}
+
+/// A stage run whose records are current for some artifacts, with the root its attestation names.
+public struct RecordRun: Sendable, Equatable {
+    public let runID: Int64
+    public let stage: String
+    public let recordRoot: TreeHash
+    public let recordCount: Int
+}
+
+extension Workspace {
+    /// The current records of every artifact whose name starts with `prefix`: for each artifact,
+    /// those of the latest run that recorded it (a re-run of a stage records its artifacts anew).
+    /// Calls `body` for each record in id order and returns the runs they came from, by id.
+    public func forEachCurrentRecord(prefix: String, withCanonical: Bool = false,
+                                     _ body: (StoredRecord) throws -> Void) throws -> [RecordRun] {
+        try read { ledger in
+            let db = ledger.db
+            let upper = prefix + "\u{10FFFF}"
+            let latest = try Row.fetchAll(db, sql: """
+                SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ? GROUP BY artifact
+                """, arguments: [prefix, upper])
+            let runIDs = Set(latest.map { $0["run_id"] as Int64 })
+            let pairs = Set(latest.map { "\($0["run_id"] as Int64)\u{0}\($0["artifact"] as String)" })
+            var runs: [RecordRun] = []
+            for runID in runIDs.sorted() {
+                guard let row = try Row.fetchOne(db, sql: "SELECT stage, record_root, record_count FROM stage_runs WHERE id = ?", arguments: [runID]),
+                      let root = TreeHash(bytes: row["record_root"] as Data) else {
+                    throw WorkspaceError.ledgerInconsistent("stage run \(runID) has records but no valid run row")
+                }
+                runs.append(RecordRun(runID: runID, stage: row["stage"], recordRoot: root, recordCount: row["record_count"]))
+                let cursor = try Row.fetchCursor(db, sql: """
+                    SELECT id, run_id, artifact, participant, site, visit, item, value, observed_at, leaf_hash\(withCanonical ? ", canonical" : "")
+                    FROM records WHERE run_id = ? ORDER BY id
+                    """, arguments: [runID])
+                while let row = try cursor.next() {
+                    let artifact: String = row["artifact"]
+                    guard pairs.contains("\(runID)\u{0}\(artifact)") else { continue }
+                    guard let leaf = TreeHash(bytes: row["leaf_hash"] as Data) else {
+                        throw WorkspaceError.ledgerInconsistent("record \(row["id"] as Int64) has a malformed leaf hash")
+                    }
+                    try body(StoredRecord(id: row["id"], runID: runID, artifact: artifact, participant: row["participant"], site: row["site"],
+                                          visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"],
+                                          leafHash: leaf, canonical: withCanonical ? (row["canonical"] as Data?).map { Array($0) } : nil))
+                }
+            }
+            return runs
+        }
+    }
+}
