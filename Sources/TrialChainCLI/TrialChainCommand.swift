@@ -25,12 +25,15 @@ struct TrialChainCommand: ParsableCommand {
               trialchain ingest consents SampleData/consents
               trialchain ingest measurements SampleData/measurements
               trialchain rejects
+              trialchain contract run Pipelines/contracts/participant-payments.yml
+              trialchain report payouts --format html --out payouts.html
               trialchain verify
             """,
         version: TrialChainVersion.current,
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
+            ContractCommand.self, ReportCommand.self,
         ]
     )
 
@@ -58,6 +61,6 @@ struct TrialChainCommand: ParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Pipeline", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Pipeline", "TrialChainCLI"].contains(String(module))
     }
 }
