@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Ingest", targets: ["Ingest"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Audit", targets: ["Audit"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -60,10 +61,12 @@ let package = Package(
         .target(name: "Reports", dependencies: [
             "Contracts", "Workspace", "Attestation", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Audit: record proofs, and what an auditor checks offline.
+        .target(name: "Audit", dependencies: ["Workspace", "MerkleLog", "SignedNote", "Attestation"]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Audit", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
@@ -82,6 +85,7 @@ let package = Package(
         ], resources: [.copy("Corpus")]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Contracts", "Ingest", "Workspace", "Attestation"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Workspace", "Ingest", "MerkleLog", "SignedNote", "Attestation"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Attestation
+import Audit
+import Foundation
 import MerkleLog
 import Workspace
 
 struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
-        abstract: "Print RFC 9162 inclusion and consistency proofs.",
-        subcommands: [Entry.self, Consistency.self])
+        abstract: "Print RFC 9162 inclusion and consistency proofs, and self-contained record proofs.",
+        subcommands: [Entry.self, Consistency.self, Record.self])
 
     struct Entry: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -70,6 +72,44 @@ struct ProveCommand: ParsableCommand {
                 print("new root: \(result.newRoot.hex)")
                 print("proof (\(result.proof.count) hashes):")
                 for hash in result.proof { print("  \(hash.hex)") }
+            }
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove that one record (a measurement, a consent) was anchored.",
+            discussion: """
+                Prints a self-contained JSON proof (RFC 8785): the record's canonical bytes and \
+                salt, its inclusion proof in its stage run's record tree, the signed attestation \
+                naming that tree's root with its inclusion proof in the ledger, and the signed \
+                checkpoint. `trialchain verify-proof FILE` checks it offline; each inclusion proof \
+                can also be checked with any RFC 6962 verifier (see the README).
+
+                Examples:
+                  trialchain prove record --participant P-0001 --visit SE.WEEK2 --item IT.SYSBP > proof.json
+                  trialchain prove record --id 1234 --size 6
+                """)
+
+        @OptionGroup var options: WorkspaceOptions
+        @Option(help: ArgumentHelp("The record's id.", valueName: "id")) var id: Int64?
+        @Option(help: ArgumentHelp("The participant.", valueName: "id")) var participant: String?
+        @Option(help: ArgumentHelp("The visit (StudyEventDef OID).", valueName: "oid")) var visit: String?
+        @Option(help: ArgumentHelp("The item (ItemDef OID).", valueName: "oid")) var item: String?
+        @Option(help: ArgumentHelp("Prove against the checkpoint of this size (default: the latest).", valueName: "n")) var size: UInt64?
+        @Option(help: ArgumentHelp("Write the proof to this file instead of standard output.", valueName: "file")) var out: String?
+
+        func run() throws {
+            let workspace = try options.open()
+            let prover = RecordProver(workspace: workspace)
+            let record = try prover.select(id: id, participant: participant, visit: visit, item: item)
+            let proof = try prover.prove(record, size: size)
+            let text = CanonicalJSON.string(proof.json) + "\n"
+            if let out {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+                print("\(out): proof of record \(record.id) (\(record.participant) \(record.visit ?? "") \(record.item ?? "")) against the checkpoint of size \(proof.ledgerSize)")
+            } else {
+                print(text, terminator: "")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import Workspace
 
@@ -33,7 +34,7 @@ struct TrialChainCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
-            ContractCommand.self, ReportCommand.self,
+            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self,
         ]
     )
 
@@ -42,6 +43,9 @@ struct TrialChainCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as IntegrityFailure {
+            Terminal.error("verification failed: \(failure)")
+            Foundation.exit(1)
+        } catch let failure as ProofFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
         } catch let error as CustomStringConvertible & Error where isOurs(error) {
@@ -61,6 +65,6 @@ struct TrialChainCommand: ParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Pipeline", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "TrialChainCLI"].contains(String(module))
     }
 }

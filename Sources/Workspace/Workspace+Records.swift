@@ -67,3 +67,64 @@ extension Workspace {
         }
     }
 }
+
+/// A stage run as stored: its attestation entry and its record range.
+public struct StageRunInfo: Sendable, Equatable {
+    public let id: Int64
+    public let stage: String
+    public let kind: String
+    public let entryIndex: UInt64
+    public let firstRecord: Int64
+    public let recordCount: Int
+    public let recordRoot: TreeHash
+}
+
+extension Workspace {
+    static func storedRecord(_ row: Row) throws -> StoredRecord {
+        guard let leaf = TreeHash(bytes: row["leaf_hash"] as Data) else {
+            throw WorkspaceError.ledgerInconsistent("record \(row["id"] as Int64) has a malformed leaf hash")
+        }
+        return StoredRecord(id: row["id"], runID: row["run_id"], artifact: row["artifact"], participant: row["participant"], site: row["site"],
+                            visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"], leafHash: leaf,
+                            canonical: (row["canonical"] as Data?).map { Array($0) })
+    }
+
+    static let recordColumns = "id, run_id, artifact, participant, site, visit, item, value, observed_at, leaf_hash, canonical"
+
+    /// Records of a participant, optionally at a visit and of an item, by id (with canonical bytes).
+    public func records(participant: String, visit: String? = nil, item: String? = nil, limit: Int = 1000) throws -> [StoredRecord] {
+        try read { ledger in
+            try Row.fetchAll(ledger.db, sql: """
+                SELECT \(Workspace.recordColumns) FROM records
+                WHERE participant = ? AND (? IS NULL OR visit = ?) AND (? IS NULL OR item = ?) ORDER BY id LIMIT ?
+                """, arguments: [participant, visit, visit, item, item, limit]).map(Workspace.storedRecord)
+        }
+    }
+
+    /// The record with an id (with canonical bytes), if any.
+    public func record(id: Int64) throws -> StoredRecord? {
+        try read { ledger in
+            try Row.fetchOne(ledger.db, sql: "SELECT \(Workspace.recordColumns) FROM records WHERE id = ?", arguments: [id]).map(Workspace.storedRecord)
+        }
+    }
+
+    /// A stage run by id.
+    public func stageRun(id: Int64) throws -> StageRunInfo? {
+        try read { ledger in
+            try Row.fetchOne(ledger.db, sql: "SELECT id, stage, kind, entry_idx, first_record, record_count, record_root FROM stage_runs WHERE id = ?",
+                             arguments: [id]).map { row in
+                StageRunInfo(id: row["id"], stage: row["stage"], kind: row["kind"], entryIndex: UInt64(row["entry_idx"] as Int64),
+                             firstRecord: row["first_record"], recordCount: row["record_count"],
+                             recordRoot: TreeHash(bytes: row["record_root"] as Data) ?? .zero)
+            }
+        }
+    }
+
+    /// The leaf hashes of a run's records, in tree order.
+    public func recordLeafHashes(of run: StageRunInfo) throws -> [TreeHash] {
+        try read { ledger in
+            try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE id >= ? AND id < ? ORDER BY id",
+                              arguments: [run.firstRecord, run.firstRecord + Int64(run.recordCount)]).map { TreeHash(bytes: $0) ?? .zero }
+        }
+    }
+}
