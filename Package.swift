@@ -62,7 +62,9 @@ let package = Package(
             "Contracts", "Workspace", "Attestation", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Audit: record proofs, and what an auditor checks offline.
-        .target(name: "Audit", dependencies: ["Workspace", "MerkleLog", "SignedNote", "Attestation"]),
+        .target(name: "Audit", dependencies: [
+            "Workspace", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
@@ -85,7 +87,9 @@ let package = Package(
         ], resources: [.copy("Corpus")]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Contracts", "Ingest", "Workspace", "Attestation"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "Workspace", "Ingest", "MerkleLog", "SignedNote", "Attestation"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline", "MerkleLog", "SignedNote", "Attestation",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [

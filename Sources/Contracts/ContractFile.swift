@@ -20,6 +20,8 @@ public struct ContractFile: Equatable, Sendable {
     public let summary: String?
     /// SHA-256 of the file's bytes: the contract digest named in every attestation of its runs.
     public let sha256: String
+    /// The file's bytes (kept in the object store by every run, for re-execution).
+    public let bytes: [UInt8]
     public let terms: Terms
 
     /// `payouts` or `adherence`.
@@ -45,15 +47,15 @@ public struct ContractFile: Equatable, Sendable {
             throw ContractError.unreadable(file: file, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw ContractError.unreadable(file: file, reason: "not UTF-8") }
-        try self.init(text: text, file: file, sha256: Hex.encode(SHA256.hash(data: data)))
+        try self.init(text: text, file: file, sha256: Hex.encode(SHA256.hash(data: data)), bytes: Array(data))
     }
 
     /// Reads a contract from its text.
     public init(text: String, file: String) throws {
-        try self.init(text: text, file: file, sha256: Hex.encode(SHA256.hash(data: Data(text.utf8))))
+        try self.init(text: text, file: file, sha256: Hex.encode(SHA256.hash(data: Data(text.utf8))), bytes: Array(text.utf8))
     }
 
-    init(text: String, file: String, sha256: String) throws {
+    init(text: String, file: String, sha256: String, bytes: [UInt8]) throws {
         let makeError: YAMLMapping.MakeError = { ContractError.invalid(file: file, line: $0, key: $1, message: $2) }
         let top = try YAMLMapping.document(text, expected: "contract, version, type and its terms", makeError: makeError)
         let name = try top.required("contract")
@@ -67,6 +69,7 @@ public struct ContractFile: Equatable, Sendable {
         self.version = version
         self.summary = try top.string("description")
         self.sha256 = sha256
+        self.bytes = bytes
         switch type {
         case "payouts":
             try top.onlyKeys(ContractFile.payoutKeys)

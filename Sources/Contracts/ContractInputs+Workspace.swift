@@ -9,7 +9,35 @@ extension ContractInputs {
     ///   read and the record root of every run whose records were read.
     /// - throws: `ContractError.missingInput` when the protocol or the consents were never ingested.
     public static func load(from workspace: Workspace) throws -> (ContractInputs, [StageMaterial]) {
-        let (model, protocolVersion) = try Ingestor(workspace: workspace).currentProtocol()
+        try load(from: workspace, asOf: nil)
+    }
+
+    /// The inputs exactly as a past contract run read them, from the materials its attestation
+    /// names (the protocol version and the record runs): what re-execution evaluates.
+    /// - throws: `ContractError.missingInput` when the materials do not name them.
+    public static func load(from workspace: Workspace, asOf materials: [StageMaterial]) throws -> ContractInputs {
+        try load(from: workspace, asOf: Optional(materials)).0
+    }
+
+    static func load(from workspace: Workspace, asOf past: [StageMaterial]?) throws -> (ContractInputs, [StageMaterial]) {
+        var runs: Set<Int64>?
+        let model: TrialProtocol, protocolVersion: ArtifactVersion
+        if let past {
+            guard let material = past.first(where: { $0.name.hasPrefix("protocol@v") }), let number = Int(material.name.dropFirst("protocol@v".count)) else {
+                throw ContractError.missingInput("the run's materials name no protocol version")
+            }
+            protocolVersion = ArtifactVersion(name: "protocol", version: number, sha256: material.sha256)
+            guard let read = TrialProtocol(json: try JSONValue.parse(try workspace.artifactBytes(protocolVersion))) else {
+                throw ContractError.missingInput("the protocol artifact v\(number) cannot be read")
+            }
+            model = read
+            runs = Set(past.compactMap { material -> Int64? in
+                guard material.name.hasPrefix("records of run ") else { return nil }
+                return Int64(material.name.dropFirst("records of run ".count).prefix { $0.isNumber })
+            })
+        } else {
+            (model, protocolVersion) = try Ingestor(workspace: workspace).currentProtocol()
+        }
         let consentVersions = try workspace.latestArtifacts(prefix: "consents/")
         guard !consentVersions.isEmpty else {
             throw ContractError.missingInput("no consents have been ingested yet: contracts pay only consented participants (run `trialchain ingest consents` first)")
@@ -17,7 +45,7 @@ extension ContractInputs {
         let measurementVersions = try workspace.latestArtifacts(prefix: "measurements/")
         var participants: [String: ParticipantData] = [:]
         var problems: [String] = []
-        let consentRuns = try workspace.forEachCurrentRecord(prefix: "consents/", withCanonical: true) { record in
+        let consentRuns = try workspace.forEachCurrentRecord(prefix: "consents/", withCanonical: true, among: runs) { record in
             guard let canonical = record.canonical, let content = try? JSONValue.parse(canonical)["record"],
                   let start = content["periodStart"]?.stringValue.flatMap(TrialTime.init) else {
                 problems.append("consent record \(record.id) cannot be read")
@@ -31,7 +59,7 @@ extension ContractInputs {
             participants[record.participant] = data
         }
         if let problem = problems.first { throw WorkspaceError.ledgerInconsistent(problem) }
-        let measurementRuns = try workspace.forEachCurrentRecord(prefix: "measurements/") { record in
+        let measurementRuns = try workspace.forEachCurrentRecord(prefix: "measurements/", among: runs) { record in
             guard participants[record.participant] != nil, let visit = record.visit, let item = record.item, let value = record.value,
                   let observedAt = record.observedAt.flatMap(TrialTime.init) else { return }
             participants[record.participant]!.observations.append(

@@ -34,8 +34,9 @@ public struct ContractRunner {
             stage: stage ?? "contract/\(contract.name)", kind: "contract", materials: materials,
             parameters: ["contract": .string(contract.name), "version": .integer(Int64(contract.version)), "type": .string(contract.type)],
             contract: StageMaterial(name: (contract.path as NSString).lastPathComponent, sha256: contract.sha256), pipeline: pipeline, derived: true)
-        return try workspace.runStage(description) { _ in
-            [StageArtifact(name: contract.artifactName, bytes: ContractRunner.evaluate(contract, inputs))]
+        return try workspace.runStage(description) { writer in
+            _ = try writer.storeDocument(bytes: contract.bytes)
+            return [StageArtifact(name: contract.artifactName, bytes: ContractRunner.evaluate(contract, inputs))]
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Attestation
+import Audit
 import Foundation
 import Workspace
 
@@ -12,14 +13,20 @@ struct VerifyCommand: ParsableCommand {
             every stored tile against the recomputed tree; every checkpoint's signature (ledger \
             key), origin and root; consistency between consecutive checkpoints; every stage run's \
             records against its attested record tree and its artifacts against their digests; and, with \
-            --checkpoint FILE, that the ledger extends a checkpoint kept elsewhere. Stops at the \
-            first failure, names it (entry, tile or checkpoint) and exits 1.
+            --checkpoint FILE, that the ledger extends a checkpoint kept elsewhere; with \
+            --reexecute, every contract and report stage re-run from what the workspace holds \
+            (the stored contract file, the protocol version and record runs its attestation \
+            names) and compared byte for byte with what it anchored. Stops at the first failure, \
+            names it (entry, tile, checkpoint, stage run, record, file) and exits 1.
             """)
 
     @OptionGroup var options: WorkspaceOptions
 
     @Option(help: ArgumentHelp("A signed checkpoint kept outside the workspace.", valueName: "file"))
     var checkpoint: String?
+
+    @Flag(help: "Re-run every contract and report stage and compare its outputs byte for byte.")
+    var reexecute = false
 
     @Flag(help: "Print a JSON report.")
     var json = false
@@ -38,9 +45,15 @@ struct VerifyCommand: ParsableCommand {
         let workspace = try options.open()
         let started = Date()
         let report: LedgerReport
+        var reexecution: ReexecutionReport?
         do {
             report = try workspace.verifyLedger(external: external) { done in
                 Terminal.progress("verifying: \(done) entries…")
+            }
+            if reexecute {
+                reexecution = try Reexecutor(workspace: workspace).run { done, total in
+                    Terminal.progress("re-executing: stage run \(done) of \(total)…")
+                }
             }
             Terminal.endProgress()
         } catch let failure as IntegrityFailure {
@@ -56,9 +69,13 @@ struct VerifyCommand: ParsableCommand {
                 "tiles": .integer(Int64(report.tiles)), "attestations": .integer(Int64(report.attestations)),
                 "root": .string(report.root.hex), "origin": .string(workspace.origin),
                 "stage_runs": .integer(Int64(report.stages.runs)), "records": .integer(Int64(report.stages.records)),
-                "artifacts": .integer(Int64(report.stages.artifacts)),
+                "artifacts": .integer(Int64(report.stages.artifacts)), "blobs": .integer(Int64(report.stages.blobs)),
             ]
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
+            if let reexecution {
+                object["reexecuted"] = ["contract_runs": .integer(Int64(reexecution.contractRuns)), "report_runs": .integer(Int64(reexecution.reportRuns)),
+                                        "outputs": .integer(Int64(reexecution.outputs))]
+            }
             print(CanonicalJSON.string(.object(object)))
             return
         }
@@ -69,8 +86,14 @@ struct VerifyCommand: ParsableCommand {
         if report.stages.runs > 0 {
             print("  ✓ \(report.stages.runs) stage runs: \(report.stages.records) records hash to their attested record trees, \(report.stages.artifacts) artifacts match their digests")
         }
+        if report.stages.blobs > 0 {
+            print("  ✓ \(report.stages.blobs) blobs in the object store (inputs, signed documents, contracts, outputs) match their digests")
+        }
         if let size = report.externalCheckpointSize {
             print("  ✓ the ledger extends the checkpoint you hold (size \(size))")
+        }
+        if let reexecution {
+            print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte")
         }
         print("root \(report.root.hex)")
         Terminal.note(String(format: "verified in %.2f s", Date().timeIntervalSince(started)))

@@ -36,6 +36,10 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
     case objectAltered(name: String, sha256: String)
     /// The ledger's latest checkpoint does not cover every entry.
     case unsignedEntries(first: UInt64, count: UInt64)
+    /// Re-running a stage gave other bytes than the ones it anchored.
+    case reexecutionMismatch(run: Int64, stage: String, artifact: String, anchored: String, recomputed: String)
+    /// A stage cannot be re-run from what the workspace holds.
+    case reexecutionImpossible(run: Int64, stage: String, reason: String)
 
     public var description: String {
         switch self {
@@ -75,6 +79,10 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(name) in the object store was altered: it no longer has sha256 \(sha256.prefix(12))…"
         case let .unsignedEntries(first, count):
             return "\(count) entries from index \(first) on are not covered by any signed checkpoint"
+        case let .reexecutionMismatch(run, stage, artifact, anchored, recomputed):
+            return "stage run \(run) (\(stage)): re-running it gives \(artifact) with sha256 \(recomputed.prefix(12))…, but it anchored \(anchored.prefix(12))…: the output, or what it was computed from, was altered"
+        case let .reexecutionImpossible(run, stage, reason):
+            return "stage run \(run) (\(stage)) cannot be re-run: \(reason)"
         }
     }
 }

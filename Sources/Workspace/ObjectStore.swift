@@ -29,6 +29,15 @@ public struct ObjectStore: Sendable {
             .appendingPathComponent(String(sha256.dropFirst(2)))
     }
 
+    /// The SHA-256 of a stored blob as it is now, streamed; `nil` when it is missing.
+    public func currentDigest(of sha256: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: url(for: sha256).path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return Hex.encode(hasher.finalize())
+    }
+
     /// Whether a blob is present.
     public func contains(_ sha256: String) -> Bool {
         FileManager.default.fileExists(atPath: url(for: sha256).path)

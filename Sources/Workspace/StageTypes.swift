@@ -123,6 +123,12 @@ public struct ArtifactVersion: Equatable, Sendable {
     public let name: String
     public let version: Int
     public let sha256: String
+
+    public init(name: String, version: Int, sha256: String) {
+        self.name = name
+        self.version = version
+        self.sha256 = sha256
+    }
 }
 
 /// What running a stage did.

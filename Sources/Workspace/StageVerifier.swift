@@ -9,6 +9,8 @@ public struct StageReport: Sendable, Equatable {
     public var runs = 0
     public var records = 0
     public var artifacts = 0
+    /// Blobs in the object store (source files, signed documents, contracts, artifacts) re-hashed.
+    public var blobs = 0
 }
 
 /// Checks every stage run against its attestation: each record's canonical bytes hash to its
@@ -86,6 +88,15 @@ struct StageVerifier {
         let stored = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0
         guard stored == attested else {
             throw IntegrityFailure.stageMismatch(run: 0, stage: "(all)", reason: "\(stored) records are stored but the attestations account for \(attested): records were added")
+        }
+        // Every blob the workspace recorded (inputs, signed documents, contracts) is there, unchanged.
+        let blobs = try Row.fetchCursor(db, sql: "SELECT sha256, byte_count, stored_at FROM objects ORDER BY sha256")
+        while let blob = try blobs.next() {
+            let sha256: String = blob["sha256"]
+            let name = "object \(sha256.prefix(12))… (\(blob["byte_count"] as Int64) bytes, stored \(blob["stored_at"] as String))"
+            guard let digest = objects.currentDigest(of: sha256) else { throw IntegrityFailure.objectMissing(name: name, sha256: sha256) }
+            guard digest == sha256 else { throw IntegrityFailure.objectAltered(name: name, sha256: sha256) }
+            report.blobs += 1
         }
         return report
     }

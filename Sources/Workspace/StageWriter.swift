@@ -138,6 +138,15 @@ public final class StageWriter {
         return stored
     }
 
+    /// Stores bytes (a contract file, say) in the object store, so that the stage can be re-run.
+    public func storeDocument(bytes: [UInt8]) throws -> ObjectStore.Stored {
+        let stored = try objects.store(bytes: bytes)
+        if stored.isNew { addedBlobs.append(stored.sha256) }
+        try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
+                       arguments: [stored.sha256, stored.byteCount, storedAt])
+        return stored
+    }
+
     /// The root of the records added so far.
     public var recordRoot: TreeHash { frontier.root }
 

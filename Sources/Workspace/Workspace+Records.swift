@@ -31,13 +31,17 @@ extension Workspace {
     /// The current records of every artifact whose name starts with `prefix`: for each artifact,
     /// those of the latest run that recorded it (a re-run of a stage records its artifacts anew).
     /// Calls `body` for each record in id order and returns the runs they came from, by id.
-    public func forEachCurrentRecord(prefix: String, withCanonical: Bool = false,
+    ///
+    /// With `among`, only those runs are considered: the records as they were current when a
+    /// contract that read those runs ran (re-execution).
+    public func forEachCurrentRecord(prefix: String, withCanonical: Bool = false, among runs: Set<Int64>? = nil,
                                      _ body: (StoredRecord) throws -> Void) throws -> [RecordRun] {
         try read { ledger in
             let db = ledger.db
             let upper = prefix + "\u{10FFFF}"
+            let restriction = runs.map { " AND run_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
             let latest = try Row.fetchAll(db, sql: """
-                SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ? GROUP BY artifact
+                SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ?\(restriction) GROUP BY artifact
                 """, arguments: [prefix, upper])
             let runIDs = Set(latest.map { $0["run_id"] as Int64 })
             let pairs = Set(latest.map { "\($0["run_id"] as Int64)\u{0}\($0["artifact"] as String)" })
@@ -108,15 +112,25 @@ extension Workspace {
         }
     }
 
+    /// Every stage run, in order.
+    public func stageRuns() throws -> [StageRunInfo] {
+        try read { ledger in
+            try Row.fetchAll(ledger.db, sql: "SELECT id, stage, kind, entry_idx, first_record, record_count, record_root FROM stage_runs ORDER BY id")
+                .map(Workspace.stageRunInfo)
+        }
+    }
+
+    static func stageRunInfo(_ row: Row) -> StageRunInfo {
+        StageRunInfo(id: row["id"], stage: row["stage"], kind: row["kind"], entryIndex: UInt64(row["entry_idx"] as Int64),
+                     firstRecord: row["first_record"], recordCount: row["record_count"],
+                     recordRoot: TreeHash(bytes: row["record_root"] as Data) ?? .zero)
+    }
+
     /// A stage run by id.
     public func stageRun(id: Int64) throws -> StageRunInfo? {
         try read { ledger in
             try Row.fetchOne(ledger.db, sql: "SELECT id, stage, kind, entry_idx, first_record, record_count, record_root FROM stage_runs WHERE id = ?",
-                             arguments: [id]).map { row in
-                StageRunInfo(id: row["id"], stage: row["stage"], kind: row["kind"], entryIndex: UInt64(row["entry_idx"] as Int64),
-                             firstRecord: row["first_record"], recordCount: row["record_count"],
-                             recordRoot: TreeHash(bytes: row["record_root"] as Data) ?? .zero)
-            }
+                             arguments: [id]).map(Workspace.stageRunInfo)
         }
     }
 

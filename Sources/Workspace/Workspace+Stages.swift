@@ -131,11 +131,18 @@ extension Workspace {
     /// The bytes of a stored artifact, checked against its digest.
     /// - throws: `WorkspaceError.ledgerInconsistent` when the blob is missing or altered.
     public func artifactBytes(_ version: ArtifactVersion) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: objects.url(for: version.sha256).path) else {
-            throw WorkspaceError.ledgerInconsistent("the object for \(version.name) v\(version.version) is missing")
+        try objectBytes(sha256: version.sha256, name: "\(version.name) v\(version.version)")
+    }
+
+    /// The bytes of a blob in the object store, checked against its digest.
+    /// - throws: `WorkspaceError.ledgerInconsistent` when the blob is missing or altered.
+    public func objectBytes(sha256: String, name: String? = nil) throws -> [UInt8] {
+        let label = name ?? "sha256 \(sha256.prefix(12))…"
+        guard let data = FileManager.default.contents(atPath: objects.url(for: sha256).path) else {
+            throw WorkspaceError.ledgerInconsistent("the object for \(label) is missing")
         }
-        guard Hex.encode(SHA256.hash(data: data)) == version.sha256 else {
-            throw WorkspaceError.ledgerInconsistent("the object for \(version.name) v\(version.version) was altered")
+        guard Hex.encode(SHA256.hash(data: data)) == sha256 else {
+            throw WorkspaceError.ledgerInconsistent("the object for \(label) was altered")
         }
         return Array(data)
     }

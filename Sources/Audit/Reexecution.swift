@@ -1,0 +1,88 @@
+import Attestation
+import Contracts
+import Crypto
+import Foundation
+import MerkleLog
+import Reports
+import Workspace
+
+/// What re-execution covered.
+public struct ReexecutionReport: Equatable, Sendable {
+    public var contractRuns = 0
+    public var reportRuns = 0
+    public var outputs = 0
+}
+
+/// Re-runs every contract and report stage from what the workspace holds — the contract file
+/// kept in the object store, the protocol version and record runs the attestation names, the
+/// contract outputs a report rendered — and compares the outputs with the anchored digests,
+/// byte for byte.
+public struct Reexecutor {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    /// - throws: `IntegrityFailure.reexecutionMismatch` or `.reexecutionImpossible` for the first
+    ///   run that does not reproduce.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ReexecutionReport {
+        var report = ReexecutionReport()
+        let runs = try workspace.stageRuns().filter { $0.kind == "contract" || $0.kind == "report" }
+        for (offset, run) in runs.enumerated() {
+            progress?(offset + 1, runs.count)
+            func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
+            let statement: InTotoStatement
+            do {
+                statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
+            } catch {
+                throw impossible("its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
+            }
+            let materials = (statement.predicate["materials"]?.arrayValue ?? []).compactMap { material -> StageMaterial? in
+                guard let name = material["name"]?.stringValue, let digest = material["digest"]?["sha256"]?.stringValue else { return nil }
+                return StageMaterial(name: name, sha256: digest)
+            }
+            var outputs: [String: [UInt8]] = [:]
+            if run.kind == "contract" {
+                guard let name = statement.predicate["contract"]?["name"]?.stringValue,
+                      let digest = statement.predicate["contract"]?["digest"]?["sha256"]?.stringValue else {
+                    throw impossible("its attestation names no contract")
+                }
+                let bytes: [UInt8]
+                do { bytes = try workspace.objectBytes(sha256: digest) } catch { throw impossible("the contract \(name) is not in the object store: \(error)") }
+                let contract: ContractFile
+                do {
+                    contract = try ContractFile(text: String(decoding: bytes, as: UTF8.self), file: name)
+                } catch {
+                    throw impossible("the stored contract \(name) no longer reads: \(error)")
+                }
+                let inputs: ContractInputs
+                do { inputs = try ContractInputs.load(from: workspace, asOf: materials) } catch { throw impossible("\(error)") }
+                outputs[contract.artifactName] = ContractRunner.evaluate(contract, inputs)
+                report.contractRuns += 1
+            } else {
+                let formats = (statement.predicate["parameters"]?["formats"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(ReportFormat.init) }
+                for material in materials {
+                    guard let at = material.name.range(of: "@v", options: .backwards), let version = Int(material.name[at.upperBound...]) else {
+                        throw impossible("material \(material.name) names no artifact version")
+                    }
+                    let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
+                    let bytes: [UInt8]
+                    do { bytes = try workspace.artifactBytes(artifact) } catch { throw impossible("\(error)") }
+                    let context = ReportContext(trial: workspace.trialID, artifact: artifact.name, version: artifact.version, sha256: artifact.sha256)
+                    for format in formats {
+                        outputs["reports/\(artifact.name).\(format.fileExtension)"] = try ReportRunner.render(bytes, context: context, format: format)
+                    }
+                }
+                report.reportRuns += 1
+            }
+            for subject in statement.subjects {
+                guard let bytes = outputs[subject.name] else { throw impossible("re-running it gives no \(subject.name)") }
+                let digest = Hex.encode(SHA256.hash(data: bytes))
+                guard digest == subject.sha256 else {
+                    throw IntegrityFailure.reexecutionMismatch(run: run.id, stage: run.stage, artifact: subject.name, anchored: subject.sha256, recomputed: digest)
+                }
+                report.outputs += 1
+            }
+        }
+        return report
+    }
+}
