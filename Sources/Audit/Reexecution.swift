@@ -67,7 +67,7 @@ public struct Reexecutor {
                     let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
                     let bytes: [UInt8]
                     do { bytes = try workspace.artifactBytes(artifact) } catch { throw impossible("\(error)") }
-                    let context = ReportContext(trial: workspace.trialID, artifact: artifact.name, version: artifact.version, sha256: artifact.sha256)
+                    let context = try ReportContext.of(artifact, in: workspace)
                     for format in formats {
                         outputs["reports/\(artifact.name).\(format.fileExtension)"] = try ReportRunner.render(bytes, context: context, format: format)
                     }

@@ -1,4 +1,5 @@
 import Attestation
+import Workspace
 
 /// What a report says about where its numbers come from: the trial and the exact contract
 /// artifact version (name, version, digest) it renders.
@@ -7,16 +8,32 @@ public struct ReportContext: Equatable, Sendable {
     public let artifact: String
     public let version: Int
     public let sha256: String
+    /// The signature of the run that computed the artifact (name, meaning, time, key) and its
+    /// ledger entry, when known.
+    public let signature: JSONValue?
+    public let entryIndex: UInt64?
 
-    public init(trial: String, artifact: String, version: Int, sha256: String) {
+    public init(trial: String, artifact: String, version: Int, sha256: String, signature: JSONValue? = nil, entryIndex: UInt64? = nil) {
         self.trial = trial
         self.artifact = artifact
         self.version = version
         self.sha256 = sha256
+        self.signature = signature
+        self.entryIndex = entryIndex
+    }
+
+    /// The context of an artifact version in a workspace, with the signature of the run that made it.
+    public static func of(_ version: ArtifactVersion, in workspace: Workspace) throws -> ReportContext {
+        let attestation = try workspace.attestation(creating: version)
+        return ReportContext(trial: workspace.trialID, artifact: version.name, version: version.version, sha256: version.sha256,
+                             signature: attestation?.statement.predicate["signature"], entryIndex: attestation?.entryIndex)
     }
 
     var json: JSONValue {
-        ["trial": .string(trial), "artifact": .string(artifact), "version": .integer(Int64(version)), "sha256": .string(sha256)]
+        var object: [String: JSONValue] = ["trial": .string(trial), "artifact": .string(artifact), "version": .integer(Int64(version)), "sha256": .string(sha256)]
+        if let signature { object["signature"] = signature }
+        if let entryIndex { object["entry"] = .integer(Int64(entryIndex)) }
+        return .object(object)
     }
 
     /// The provenance paragraph at the top of an HTML report.
@@ -27,7 +44,15 @@ public struct ReportContext: Equatable, Sendable {
         return "<p class=\"meta\">Trial <b>\(HTMLPage.escape(trial))</b> · contract <b>\(HTMLPage.escape(name))</b> version \(version) "
             + "(sha256 <code>\(HTMLPage.escape(digest))</code>)<br>Computed as artifact <code>\(HTMLPage.escape(artifact))</code> v\(self.version) "
             + "(sha256 <code>\(HTMLPage.escape(sha256))</code>), anchored in the trial ledger. "
-            + "Record ids and leaf hashes name the anchored records behind every line; <code>trialchain verify</code> checks them.</p>\n"
+            + "Record ids and leaf hashes name the anchored records behind every line; <code>trialchain verify</code> checks them."
+            + signatureLine + "</p>\n"
+    }
+
+    /// "Computed at ledger entry N: performed by NAME (key) at TIME."
+    var signatureLine: String {
+        guard let signature, let name = signature["name"]?.stringValue else { return "" }
+        return "<br>Computed by ledger entry \(entryIndex.map(String.init) ?? "?"): <b>\(HTMLPage.escape(signature["meaning"]?.stringValue ?? "?"))</b> by "
+            + "<b>\(HTMLPage.escape(name))</b> (key <code>\(HTMLPage.escape(signature["keyid"]?.stringValue ?? "?"))</code>) at \(HTMLPage.escape(signature["signedAt"]?.stringValue ?? "?"))."
     }
 }
 

@@ -52,7 +52,7 @@ public struct ReportRunner {
         var reports: [RenderedReport] = []
         for version in versions {
             let bytes = try workspace.artifactBytes(version)
-            let context = ReportContext(trial: workspace.trialID, artifact: version.name, version: version.version, sha256: version.sha256)
+            let context = try ReportContext.of(version, in: workspace)
             for format in formats {
                 reports.append(RenderedReport(name: "reports/\(version.name).\(format.fileExtension)", format: format,
                                               bytes: try ReportRunner.render(bytes, context: context, format: format)))

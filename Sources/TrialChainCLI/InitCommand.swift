@@ -28,13 +28,20 @@ struct InitCommand: ParsableCommand {
         valueName: "origin"))
     var origin: String?
 
+    @Option(help: ArgumentHelp(
+        "The operator's printed name, shown with every signature (21 CFR Part 11).",
+        discussion: "Defaults to $TRIALCHAIN_SIGNER, else the login name. Kept in trust-policy.json.",
+        valueName: "name"))
+    var signerName: String?
+
     func run() throws {
-        let workspace = try Workspace.create(at: options.root, trialID: trial, origin: origin)
+        let workspace = try Workspace.create(at: options.root, trialID: trial, origin: origin, signerName: signerName)
         print("created workspace \(workspace.layout.root.path)")
         print("trial:        \(workspace.trialID)")
         print("origin:       \(workspace.origin)")
         print("ledger key:   \(workspace.ledgerKey)")
         print("operator key: \(workspace.operatorKey)")
+        print("signer:       \(try workspace.signerName(for: workspace.operatorKey)) (may sign everything; see `trialchain trust show`)")
         Terminal.note("Keep a copy of keys/ somewhere safe; share only the .pub files.")
     }
 }

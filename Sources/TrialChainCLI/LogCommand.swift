@@ -50,6 +50,12 @@ struct LogCommand: ParsableCommand {
         var subjects = statement.subjects.prefix(3).map { "\($0.name) sha256:\($0.sha256.prefix(12))…" }.joined(separator: ", ")
         if statement.subjects.count > 3 { subjects += " (+\(statement.subjects.count - 3) more)" }
         let signer = envelope.signatures.first?.keyid ?? "unsigned"
+        if let block = statement.predicate["signature"], let meaning = block["meaning"]?.stringValue {
+            let what = statement.predicateType == Workspace.signaturePredicateType
+                ? "entry \(statement.predicate["entry"]?.integerValue ?? -1) (\(statement.predicate["signedStatement"]?["kind"]?.stringValue ?? "?"))"
+                : "\(statement.predicate["kind"]?.stringValue ?? kind)  \(subjects)"
+            return "\(prefix)  \(what)  \(meaning) by \(block["name"]?.stringValue ?? "?") (\(signer)) at \(block["signedAt"]?.stringValue ?? "?")"
+        }
         let time = statement.predicate["anchoredAt"]?.stringValue ?? statement.predicate["endedAt"]?.stringValue ?? ""
         return "\(prefix)  \(kind)  \(subjects)  signed by \(signer)\(time.isEmpty ? "" : " at \(time)")"
     }

@@ -25,6 +25,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A signed checkpoint kept outside the workspace.", valueName: "file"))
     var checkpoint: String?
 
+    @Option(help: ArgumentHelp("Check signers against this trust policy instead of the workspace's.", valueName: "file"))
+    var trustPolicy: String?
+
     @Flag(help: "Re-run every contract and report stage and compare its outputs byte for byte.")
     var reexecute = false
 
@@ -43,11 +46,15 @@ struct VerifyCommand: ParsableCommand {
             external = text
         }
         let workspace = try options.open()
+        let policy = try trustPolicy.map { path -> TrustPolicy in
+            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trust policy \(path)") }
+            return try TrustPolicy(bytes: Array(data), file: path)
+        }
         let started = Date()
         let report: LedgerReport
         var reexecution: ReexecutionReport?
         do {
-            report = try workspace.verifyLedger(external: external) { done in
+            report = try workspace.verifyLedger(external: external, policy: policy) { done in
                 Terminal.progress("verifying: \(done) entries…")
             }
             if reexecute {
@@ -80,7 +87,7 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         print("ledger \(workspace.origin)")
-        print("  ✓ \(report.entries) entries: leaf hashes recomputed, \(report.attestations) attestation signatures valid")
+        print("  ✓ \(report.entries) entries: leaf hashes recomputed, \(report.attestations) attestation signatures valid and allowed by the trust policy\(trustPolicy.map { " \($0)" } ?? "")")
         print("  ✓ \(report.tiles) stored tiles match the recomputed tree")
         print("  ✓ \(report.checkpoints) checkpoints: signatures valid, roots match, each consistent with the next")
         if report.stages.runs > 0 {

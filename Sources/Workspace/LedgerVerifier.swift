@@ -213,12 +213,13 @@ extension Workspace {
     ///   - external: a signed checkpoint kept elsewhere that the ledger must extend.
     ///   - checkAttestations: also check each entry's DSSE signature by the operator key.
     /// - throws: `IntegrityFailure` naming the first broken thing.
-    public func verifyLedger(external: String? = nil, checkAttestations: Bool = true,
+    public func verifyLedger(external: String? = nil, checkAttestations: Bool = true, policy given: TrustPolicy? = nil,
                              progress: ((UInt64) -> Void)? = nil) throws -> LedgerReport {
-        try Workspace.translate(layout) {
+        let policy = try given ?? trustPolicy()
+        return try Workspace.translate(layout) {
             try pool.read { db in
                 var report = try LedgerVerifier(db, origin: origin, ledgerKey: ledgerKey).verify(
-                    external: external, checkEntry: checkAttestations ? { try self.checkAttestation($0) } : nil, progress: progress)
+                    external: external, checkEntry: checkAttestations ? { try self.checkAttestation($0, policy: policy) } : nil, progress: progress)
                 report.stages = try StageVerifier(db: db, objects: objects).verify()
                 return report
             }

@@ -46,6 +46,7 @@ extension Workspace {
                         "anchoredAt": .string(anchoredAt),
                         "byteCount": .integer(blob.byteCount),
                         "signer": .string(operatorSigner.verifierKey.handle),
+                        "signature": try signatureBlock(operatorSigner, .performed, at: anchoredAt),
                         "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
                         "trial": .string(trialID),
                     ])

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import GRDB
 import MerkleLog
@@ -140,5 +141,18 @@ extension Workspace {
             try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE id >= ? AND id < ? ORDER BY id",
                               arguments: [run.firstRecord, run.firstRecord + Int64(run.recordCount)]).map { TreeHash(bytes: $0) ?? .zero }
         }
+    }
+}
+
+extension Workspace {
+    /// The attestation of the stage run that created an artifact version, with its entry index.
+    public func attestation(creating version: ArtifactVersion) throws -> (entryIndex: UInt64, statement: InTotoStatement)? {
+        guard let index = try read({ ledger in
+            try Int64.fetchOne(ledger.db, sql: """
+                SELECT s.entry_idx FROM stage_artifacts a JOIN stage_runs s ON s.id = a.run_id WHERE a.name = ? AND a.version = ?
+                """, arguments: [version.name, version.version])
+        }) else { return nil }
+        let entry = try read { try $0.entry(UInt64(index)) }
+        return (UInt64(index), try DSSEEnvelope(parsing: entry.entry).statement())
     }
 }

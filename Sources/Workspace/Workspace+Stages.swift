@@ -69,6 +69,7 @@ extension Workspace {
                     "rejectCount": .integer(Int64(writer.rejectCount)),
                     "startedAt": .string(startedAt), "endedAt": .string(endedAt),
                     "signer": .string(operatorSigner.verifierKey.handle), "trial": .string(trialID),
+                    "signature": try signatureBlock(operatorSigner, .performed, at: endedAt),
                     "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
                 ]
                 if let reason = description.reason { predicate["reason"] = .string(reason) }

@@ -62,7 +62,8 @@ public final class Workspace: Sendable {
     ///   - origin: the checkpoint origin; defaults to `trialchain.local/trials/<trialID>`.
     /// - throws: `WorkspaceError.alreadyExists`, `.invalidName`, or a storage error. On error
     ///   nothing is left behind.
-    public static func create(at root: URL, trialID: String, origin: String? = nil, clock: TrialClock = TrialClock()) throws -> Workspace {
+    public static func create(at root: URL, trialID: String, origin: String? = nil, signerName: String? = nil,
+                              clock: TrialClock = TrialClock()) throws -> Workspace {
         guard trialID.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
             throw WorkspaceError.invalidName(what: "trial ID", value: trialID, rule: trialIDRule)
         }
@@ -94,6 +95,9 @@ public final class Workspace: Sendable {
             let op = try NoteSigner.generate(name: "\(origin)/operator")
             try KeyFiles.write(ledger, role: .ledger, layout: stagingLayout)
             try KeyFiles.write(op, role: .operator, layout: stagingLayout)
+            let name = signerName ?? Workspace.defaultSignerName()
+            try PolicyFile.atomicWrite(TrustPolicy(signers: [.init(key: op.verifierKey, name: name, maySign: ["*"])]).canonicalBytes,
+                                       to: stagingLayout.trustPolicy)
             try translate(stagingLayout) {
                 let pool = try DatabasePool(path: stagingLayout.database.path, configuration: configuration())
                 try Schema.migrator.migrate(pool)
@@ -118,6 +122,14 @@ public final class Workspace: Sendable {
             throw WorkspaceError.storage("\(error)")
         }
         return try open(at: layout.root, clock: clock)
+    }
+
+    /// The printed name used when none is given: `$TRIALCHAIN_SIGNER`, else the login name.
+    public static func defaultSignerName(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        for key in ["TRIALCHAIN_SIGNER", "USER", "LOGNAME"] {
+            if let value = environment[key], !value.isEmpty { return value }
+        }
+        return "operator"
     }
 
     /// Opens an existing workspace.

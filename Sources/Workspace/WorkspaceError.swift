@@ -26,9 +26,13 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible 
     case ledgerInconsistent(String)
     /// SQLite or the file system failed.
     case storage(String)
+    /// The trust policy file is missing or malformed.
+    case trustPolicy(file: String, reason: String)
 
     public var description: String {
         switch self {
+        case let .trustPolicy(file, reason):
+            return "trust policy \(file): \(reason)"
         case let .notFound(path):
             return "no TrialChain workspace at \(path): create one with `trialchain init --trial ID`, or point --workspace (or TRIALCHAIN_WORKSPACE) at an existing one"
         case let .alreadyExists(path):

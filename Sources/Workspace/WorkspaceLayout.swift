@@ -9,6 +9,8 @@ import Foundation
 /// DIR/keys/ledger.pub        its verifier key
 /// DIR/keys/operator.key      attestation signing key (0600)
 /// DIR/keys/operator.pub      its verifier key
+/// DIR/trust-policy.json      which keys may sign which entries, and whose they are
+/// DIR/reports/…              report files written by report stages
 /// ```
 public struct WorkspaceLayout: Sendable {
     /// The workspace directory.
@@ -26,6 +28,8 @@ public struct WorkspaceLayout: Sendable {
     public var database: URL { root.appendingPathComponent("trialchain.sqlite") }
     public var objects: URL { root.appendingPathComponent("objects") }
     public var keys: URL { root.appendingPathComponent("keys") }
+    /// Which keys may sign what (canonical JSON).
+    public var trustPolicy: URL { root.appendingPathComponent("trust-policy.json") }
 
     /// The private key file for a role.
     public func privateKey(_ role: KeyRole) -> URL { keys.appendingPathComponent("\(role.rawValue).key") }

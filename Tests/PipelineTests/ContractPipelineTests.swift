@@ -121,7 +121,8 @@ struct ContractPipelineTests {
             #expect(ContractRunner.evaluate(contract, inputs) == (try original.artifactBytes(anchored)), "\(name) re-evaluated on the copy")
             for format in ReportFormat.allCases {
                 let report = try #require(try original.latestArtifact("reports/\(contract.artifactName).\(format.rawValue)"))
-                let context = ReportContext(trial: copy.trialID, artifact: anchored.name, version: anchored.version, sha256: anchored.sha256)
+                let context = try ReportContext.of(anchored, in: copy)
+                #expect(context.signature?["meaning"] == "performed" && context.entryIndex != nil)
                 #expect(try ReportRunner.render(try copy.artifactBytes(anchored), context: context, format: format) == (try original.artifactBytes(report)))
             }
         }

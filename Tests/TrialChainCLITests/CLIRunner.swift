@@ -30,6 +30,7 @@ final class CLISandbox {
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "1795000000"
+        environment["TRIALCHAIN_SIGNER"] = "Test Operator"
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -190,7 +190,7 @@ struct IngestEndToEndTests {
         let verified = try sandbox.run(["verify"])
         #expect(verified.status == 0 && verified.stdout.contains("3 entries"), "\(verified.stderr)")
         let log = try sandbox.run(["log"])
-        #expect(log.stdout.contains("stage/v1"))
+        #expect(log.stdout.contains("ingest/measurements") && log.stdout.contains("performed by Test Operator ("), "\(log.stdout)")
     }
 
     @Test func badIngestInputIsAOneLineErrorAndChangesNothing() throws {

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Attestation
+import Foundation
+import SignedNote
+import Workspace
+
+struct TrustCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust",
+        abstract: "Show or extend the trust policy: which keys may sign which entries, and whose they are.",
+        discussion: """
+            Entry kinds: ingest/protocol, ingest/consents, ingest/measurements, contract, report, \
+            anchor, signature/performed, signature/reviewed, signature/approved; a rule may end in \
+            '*' (ingest/*) or be '*'. `verify` refuses an entry signed by a key the policy does not \
+            name, or may not sign that kind. Every change is anchored in the ledger.
+
+            Example:
+              trialchain trust add "$(cat lee.pub)" --name "Dr. Ada Lee" --may-sign signature/reviewed,signature/approved
+            """,
+        subcommands: [Show.self, Add.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the trust policy.")
+        @OptionGroup var options: WorkspaceOptions
+        @Flag(help: "Print the policy file's canonical JSON.") var json = false
+
+        func run() throws {
+            let policy = try options.open().trustPolicy()
+            if json {
+                print(CanonicalJSON.string(policy.json))
+                return
+            }
+            for signer in policy.signers {
+                print("\(signer.name)\n  key:      \(signer.key)\n  may sign: \(signer.maySign.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Trust a key to sign some kinds of entries.")
+        @OptionGroup var options: WorkspaceOptions
+        @Argument(help: ArgumentHelp("The verifier key (from `trialchain keys generate`).", valueName: "vkey")) var key: String
+        @Option(help: ArgumentHelp("The key holder's printed name.", valueName: "name")) var name: String
+        @Option(help: ArgumentHelp("Comma-separated entry kinds.", valueName: "kinds")) var maySign: String
+
+        func run() throws {
+            let workspace = try options.open()
+            let verifier: NoteVerifierKey
+            do { verifier = try NoteVerifierKey(key) } catch { throw UsageError("not a verifier key: \(error)") }
+            var policy = try workspace.trustPolicy()
+            guard policy.signer(handle: verifier.handle) == nil else { throw UsageError("\(verifier.handle) is already in the trust policy") }
+            let kinds = maySign.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !kinds.isEmpty, !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw UsageError("give --name and at least one kind in --may-sign") }
+            policy.signers.append(.init(key: verifier, name: name, maySign: kinds))
+            let batch = try workspace.setTrustPolicy(policy)
+            print("\(name) (\(verifier.handle)) may sign \(kinds.joined(separator: ", ")); policy anchored as entry \(batch.firstIndex)")
+        }
+    }
+}
+
+struct SignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Review or approve a ledger entry with a signature that says what it means.",
+        discussion: """
+            Appends a signature entry (predicate https://trialchain.dev/signature/v1) over the \
+            exact bytes of entry I: the signer's printed name from the trust policy, the meaning \
+            (reviewed or approved), the time, and the digests of what the entry attests. The key \
+            must be allowed to sign signature/<meaning> by the trust policy.
+
+            Example:
+              trialchain sign 5 --meaning approved --key ~/keys/lee.key --comment "payouts checked against site logs"
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+    @Argument(help: ArgumentHelp("The entry index to sign.", valueName: "index")) var index: UInt64
+    @Option(help: ArgumentHelp("reviewed or approved.", valueName: "meaning")) var meaning: String
+    @Option(help: ArgumentHelp("The signer's private key file (default: the operator key).", valueName: "file")) var key: String?
+    @Option(help: ArgumentHelp("A comment recorded with the signature.", valueName: "text")) var comment: String?
+
+    func run() throws {
+        guard let meaning = SignatureMeaning(rawValue: meaning), meaning != .performed else {
+            throw UsageError("--meaning \(meaning): expected reviewed or approved")
+        }
+        let workspace = try options.open()
+        var signer: NoteSigner?
+        if let key {
+            guard let data = FileManager.default.contents(atPath: key) else { throw UsageError("\(key): cannot read the key file") }
+            do { signer = try NoteSigner(privateKeyText: String(decoding: data, as: UTF8.self)) } catch { throw UsageError("\(key): \(error)") }
+        }
+        let batch = try workspace.sign(entry: index, meaning: meaning, with: signer, comment: comment)
+        let entry = try workspace.read { try $0.entry(batch.firstIndex) }
+        print(LogCommand.describe(entry))
+    }
+}

@@ -1,0 +1,125 @@
+import Attestation
+import Crypto
+import Foundation
+import MerkleLog
+import SignedNote
+
+/// Which keys may sign which kinds of ledger entries, and whose they are.
+///
+/// An entry's kind is its stage kind (`ingest/protocol`, `ingest/consents`,
+/// `ingest/measurements`, `contract`, `report`), `anchor`, or `signature/<meaning>` for a
+/// review or approval (`signature/reviewed`, `signature/approved`). A rule is a kind, a prefix
+/// ending in `*` (`ingest/*`) or `*`. `verify` refuses any entry whose signer is not in the
+/// policy, or may not sign its kind, and any signature that names another person than the
+/// policy does for its key.
+///
+/// Stored as canonical JSON in `<workspace>/trust-policy.json`; every change is anchored in the
+/// ledger. An auditor can verify against a policy of their own (`verify --trust-policy FILE`).
+public struct TrustPolicy: Equatable, Sendable {
+    /// A trusted signer.
+    public struct Signer: Equatable, Sendable {
+        public var key: NoteVerifierKey
+        /// The signer's printed name (21 CFR Part 11 §11.50).
+        public var name: String
+        /// The kinds of entry the key may sign.
+        public var maySign: [String]
+
+        public init(key: NoteVerifierKey, name: String, maySign: [String]) {
+            self.key = key
+            self.name = name
+            self.maySign = maySign
+        }
+
+        /// Whether the signer may sign an entry of `kind`.
+        public func allows(_ kind: String) -> Bool {
+            maySign.contains { rule in rule == "*" || rule == kind || (rule.hasSuffix("*") && kind.hasPrefix(rule.dropLast())) }
+        }
+    }
+
+    public var signers: [Signer]
+
+    public init(signers: [Signer]) { self.signers = signers }
+
+    /// The signer whose key has this `name+hex8` handle.
+    public func signer(handle: String) -> Signer? { signers.first { $0.key.handle == handle } }
+
+    public var json: JSONValue {
+        ["version": 1, "signers": .array(signers.map {
+            ["key": .string($0.key.description), "name": .string($0.name), "maySign": .array($0.maySign.map(JSONValue.string))]
+        })]
+    }
+
+    public var canonicalBytes: [UInt8] { CanonicalJSON.encode(json) }
+
+    /// Reads a policy.
+    /// - throws: `WorkspaceError.trustPolicy` naming the problem.
+    public init(bytes: [UInt8], file: String) throws {
+        func fail(_ reason: String) -> WorkspaceError { .trustPolicy(file: file, reason: reason) }
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch { throw fail("not JSON: \(error)") }
+        guard value["version"] == 1, let list = value["signers"]?.arrayValue else { throw fail("expected {\"version\":1,\"signers\":[…]}") }
+        signers = try list.enumerated().map { index, entry in
+            guard let keyText = entry["key"]?.stringValue, let name = entry["name"]?.stringValue, !name.isEmpty,
+                  let rules = entry["maySign"]?.arrayValue?.compactMap(\.stringValue), !rules.isEmpty else {
+                throw fail("signers[\(index)]: expected key, name and a non-empty maySign list")
+            }
+            do {
+                return Signer(key: try NoteVerifierKey(keyText), name: name, maySign: rules)
+            } catch {
+                throw fail("signers[\(index)].key: \(error)")
+            }
+        }
+        guard !signers.isEmpty else { throw fail("no signers: nothing could be verified") }
+    }
+
+    /// The kind of a ledger entry's statement, for the policy.
+    public static func kind(of statement: InTotoStatement) -> String {
+        switch statement.predicateType {
+        case Workspace.stagePredicateType: return statement.predicate["kind"]?.stringValue ?? "stage"
+        case Workspace.anchorPredicateType: return "anchor"
+        case Workspace.signaturePredicateType: return "signature/" + (statement.predicate["signature"]?["meaning"]?.stringValue ?? "?")
+        default: return statement.predicateType
+        }
+    }
+}
+
+extension Workspace {
+    /// The workspace's own trust policy.
+    /// - throws: `WorkspaceError.trustPolicy` when it is missing or malformed.
+    public func trustPolicy() throws -> TrustPolicy {
+        guard let data = FileManager.default.contents(atPath: layout.trustPolicy.path) else {
+            // Workspaces made before trust policies: the operator key signs everything.
+            return TrustPolicy(signers: [.init(key: operatorKey, name: operatorKey.name, maySign: ["*"])])
+        }
+        return try TrustPolicy(bytes: Array(data), file: layout.trustPolicy.path)
+    }
+
+    /// The operator's printed name, from the trust policy.
+    public func signerName(for key: NoteVerifierKey) throws -> String {
+        try trustPolicy().signer(handle: key.handle)?.name ?? key.name
+    }
+
+    /// Replaces the trust policy and anchors the new one in the ledger.
+    @discardableResult
+    public func setTrustPolicy(_ policy: TrustPolicy) throws -> AppendResult {
+        let previous = FileManager.default.contents(atPath: layout.trustPolicy.path)
+        try PolicyFile.atomicWrite(policy.canonicalBytes, to: layout.trustPolicy)
+        do {
+            return try anchor([(url: layout.trustPolicy, name: "trust-policy.json")]).batch
+        } catch {
+            if let previous { try? PolicyFile.atomicWrite(Array(previous), to: layout.trustPolicy) }
+            throw error
+        }
+    }
+}
+
+/// Atomic small-file writes.
+enum PolicyFile {
+    static func atomicWrite(_ bytes: [UInt8], to url: URL) throws {
+        do {
+            try Data(bytes).write(to: url, options: .atomic)
+        } catch {
+            throw WorkspaceError.storage("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+}
