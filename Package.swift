@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -64,6 +65,7 @@ let package = Package(
         // Audit: record proofs, and what an auditor checks offline.
         .target(name: "Audit", dependencies: [
             "Workspace", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
@@ -89,6 +91,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Contracts", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline", "MerkleLog", "SignedNote", "Attestation",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),

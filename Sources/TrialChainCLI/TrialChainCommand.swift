@@ -34,7 +34,7 @@ struct TrialChainCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
-            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self,
+            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self,
         ]
     )
 
@@ -48,6 +48,10 @@ struct TrialChainCommand: ParsableCommand {
         } catch let failure as ProofFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
+        } catch let failure as BundleError {
+            Terminal.error("\(failure)")
+            if case .altered = failure { Foundation.exit(1) }
+            Foundation.exit(2)
         } catch let error as CustomStringConvertible & Error where isOurs(error) {
             Terminal.error("\(error)")
             Foundation.exit(2)

@@ -14,6 +14,7 @@ struct VerifyCommand: ParsableCommand {
             key), origin and root; consistency between consecutive checkpoints; every stage run's \
             records against its attested record tree and its artifacts against their digests; and, with \
             --checkpoint FILE, that the ledger extends a checkpoint kept elsewhere; with \
+            --bundle FILE, all of it on an exported bundle, unpacked in a fresh directory; with \
             --reexecute, every contract and report stage re-run from what the workspace holds \
             (the stored contract file, the protocol version and record runs its attestation \
             names) and compared byte for byte with what it anchored. Stops at the first failure, \
@@ -24,6 +25,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("A signed checkpoint kept outside the workspace.", valueName: "file"))
     var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Verify this bundle (from `trialchain export`) instead of a workspace.", valueName: "file"))
+    var bundle: String?
 
     @Option(help: ArgumentHelp("Check signers against this trust policy instead of the workspace's.", valueName: "file"))
     var trustPolicy: String?
@@ -45,7 +49,17 @@ struct VerifyCommand: ParsableCommand {
             }
             external = text
         }
-        let workspace = try options.open()
+        var unpacked: URL?
+        defer { if let unpacked { try? FileManager.default.removeItem(at: unpacked) } }
+        let workspace: Workspace
+        if let bundle {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-bundle-\(UUID().uuidString)")
+            unpacked = directory
+            workspace = try TrialBundle.open(URL(fileURLWithPath: bundle), into: directory)
+            if !json { print("bundle \(bundle): every file matches its manifest") }
+        } else {
+            workspace = try options.open()
+        }
         let policy = try trustPolicy.map { path -> TrustPolicy in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trust policy \(path)") }
             return try TrustPolicy(bytes: Array(data), file: path)

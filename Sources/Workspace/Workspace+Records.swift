@@ -156,3 +156,20 @@ extension Workspace {
         return (UInt64(index), try DSSEEnvelope(parsing: entry.entry).statement())
     }
 }
+
+extension Workspace {
+    /// Writes a consistent copy of the database to `url` through SQLite's online backup API,
+    /// while the workspace stays usable.
+    public func snapshot(to url: URL) throws {
+        try Workspace.translate(layout) {
+            let destination = try DatabaseQueue(path: url.path)
+            try pool.backup(to: destination)
+            try destination.close()
+        }
+    }
+
+    /// The digests of every blob the workspace recorded in its object store, sorted.
+    public func objectDigests() throws -> [String] {
+        try read { ledger in try String.fetchAll(ledger.db, sql: "SELECT sha256 FROM objects ORDER BY sha256") }
+    }
+}
