@@ -11,6 +11,15 @@ public struct ReexecutionReport: Equatable, Sendable {
     public var contractRuns = 0
     public var reportRuns = 0
     public var outputs = 0
+    /// Runs whose outputs an erasure redacted: they cannot be reproduced, by design.
+    public var redactedRuns = 0
+
+    public init(contractRuns: Int = 0, reportRuns: Int = 0, outputs: Int = 0, redactedRuns: Int = 0) {
+        self.contractRuns = contractRuns
+        self.reportRuns = reportRuns
+        self.outputs = outputs
+        self.redactedRuns = redactedRuns
+    }
 }
 
 /// Re-runs every contract and report stage from what the workspace holds — the contract file
@@ -27,6 +36,7 @@ public struct Reexecutor {
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ReexecutionReport {
         var report = ReexecutionReport()
         let runs = try workspace.stageRuns().filter { $0.kind == "contract" || $0.kind == "report" }
+        let erased = try workspace.erasedObjects()
         for (offset, run) in runs.enumerated() {
             progress?(offset + 1, runs.count)
             func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
@@ -35,6 +45,11 @@ public struct Reexecutor {
                 statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
             } catch {
                 throw impossible("its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
+            }
+            if statement.subjects.contains(where: { erased[$0.sha256] != nil })
+                || (statement.predicate["materials"]?.arrayValue ?? []).contains(where: { erased[$0["digest"]?["sha256"]?.stringValue ?? ""] != nil }) {
+                report.redactedRuns += 1
+                continue
             }
             let materials = (statement.predicate["materials"]?.arrayValue ?? []).compactMap { material -> StageMaterial? in
                 guard let name = material["name"]?.stringValue, let digest = material["digest"]?["sha256"]?.stringValue else { return nil }

@@ -46,6 +46,8 @@ extension ContractInputs {
         var participants: [String: ParticipantData] = [:]
         var problems: [String] = []
         let consentRuns = try workspace.forEachCurrentRecord(prefix: "consents/", withCanonical: true, among: runs) { record in
+            // An erased participant's records keep only their leaf hashes: they take no part.
+            guard record.canonical != nil else { return }
             guard let canonical = record.canonical, let content = try? JSONValue.parse(canonical)["record"],
                   let start = content["periodStart"]?.stringValue.flatMap(TrialTime.init) else {
                 problems.append("consent record \(record.id) cannot be read")

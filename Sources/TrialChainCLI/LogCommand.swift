@@ -51,9 +51,17 @@ struct LogCommand: ParsableCommand {
         if statement.subjects.count > 3 { subjects += " (+\(statement.subjects.count - 3) more)" }
         let signer = envelope.signatures.first?.keyid ?? "unsigned"
         if let block = statement.predicate["signature"], let meaning = block["meaning"]?.stringValue {
-            let what = statement.predicateType == Workspace.signaturePredicateType
-                ? "entry \(statement.predicate["entry"]?.integerValue ?? -1) (\(statement.predicate["signedStatement"]?["kind"]?.stringValue ?? "?"))"
-                : "\(statement.predicate["kind"]?.stringValue ?? kind)  \(subjects)"
+            let what: String
+            switch statement.predicateType {
+            case Workspace.signaturePredicateType:
+                what = "entry \(statement.predicate["entry"]?.integerValue ?? -1) (\(statement.predicate["signedStatement"]?["kind"]?.stringValue ?? "?"))"
+            case Workspace.erasurePredicateType:
+                what = "erasure of \(statement.predicate["participant"]?.stringValue ?? "?") (\(statement.predicate["records"]?.integerValue ?? 0) records, \(statement.predicate["objects"]?.arrayValue?.count ?? 0) files): \(statement.predicate["reason"]?.stringValue ?? "")"
+            case Workspace.anchorPredicateType:
+                what = "anchor  \(subjects)"
+            default:
+                what = "\(statement.predicate["kind"]?.stringValue ?? kind)  \(subjects)"
+            }
             return "\(prefix)  \(what)  \(meaning) by \(block["name"]?.stringValue ?? "?") (\(signer)) at \(block["signedAt"]?.stringValue ?? "?")"
         }
         let time = statement.predicate["anchoredAt"]?.stringValue ?? statement.predicate["endedAt"]?.stringValue ?? ""

@@ -34,7 +34,7 @@ struct TrialChainCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
-            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self,
+            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self,
         ]
     )
 

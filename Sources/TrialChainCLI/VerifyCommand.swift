@@ -91,6 +91,7 @@ struct VerifyCommand: ParsableCommand {
                 "root": .string(report.root.hex), "origin": .string(workspace.origin),
                 "stage_runs": .integer(Int64(report.stages.runs)), "records": .integer(Int64(report.stages.records)),
                 "artifacts": .integer(Int64(report.stages.artifacts)), "blobs": .integer(Int64(report.stages.blobs)),
+                "erasures": .array(report.stages.erasures.map(JSONValue.string)), "blanked_records": .integer(Int64(report.stages.blankedRecords)),
             ]
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
             if let reexecution {
@@ -107,6 +108,9 @@ struct VerifyCommand: ParsableCommand {
         if report.stages.runs > 0 {
             print("  ✓ \(report.stages.runs) stage runs: \(report.stages.records) records hash to their attested record trees, \(report.stages.artifacts) artifacts match their digests")
         }
+        if !report.stages.erasures.isEmpty {
+            print("  ✓ \(report.stages.erasures.count) erasure(s) (\(report.stages.erasures.joined(separator: ", "))): \(report.stages.blankedRecords) records blanked (their leaf hashes still verify), \(report.stages.erasedBlobs) files destroyed or redacted")
+        }
         if report.stages.blobs > 0 {
             print("  ✓ \(report.stages.blobs) blobs in the object store (inputs, signed documents, contracts, outputs) match their digests")
         }
@@ -114,7 +118,8 @@ struct VerifyCommand: ParsableCommand {
             print("  ✓ the ledger extends the checkpoint you hold (size \(size))")
         }
         if let reexecution {
-            print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte")
+            print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte"
+                  + (reexecution.redactedRuns > 0 ? "; \(reexecution.redactedRuns) runs not re-run: an erasure redacted their inputs or outputs" : ""))
         }
         print("root \(report.root.hex)")
         Terminal.note(String(format: "verified in %.2f s", Date().timeIntervalSince(started)))

@@ -140,6 +140,42 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'records is append-only: nothing anchored is ever deleted'); END;
                 """)
         }
+        migrator.registerMigration("v3-erasure") { db in
+            try db.execute(sql: """
+                -- GDPR Art. 17: participants whose salt, record contents and documents were destroyed.
+                CREATE TABLE erasures (
+                    participant TEXT PRIMARY KEY NOT NULL,
+                    entry_idx INTEGER NOT NULL UNIQUE REFERENCES ledger_entries(idx),
+                    reason TEXT NOT NULL,
+                    erased_at TEXT NOT NULL
+                );
+                -- Blobs an erasure destroyed, and the redacted copy that replaces each (NULL: none).
+                CREATE TABLE erased_objects (
+                    sha256 TEXT PRIMARY KEY NOT NULL,
+                    replaced_by TEXT,
+                    entry_idx INTEGER NOT NULL REFERENCES ledger_entries(idx)
+                );
+                -- The one change records allow: blanking the content of an erased participant's record,
+                -- keeping its leaf hash (so every tree and proof still verifies).
+                DROP TRIGGER records_no_update;
+                CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+                WHEN NOT (NEW.canonical IS NULL AND NEW.value IS NULL AND NEW.observed_at IS NULL AND NEW.unit IS NULL
+                          AND NEW.id = OLD.id AND NEW.run_id = OLD.run_id AND NEW.leaf_hash = OLD.leaf_hash
+                          AND NEW.participant = OLD.participant AND NEW.artifact = OLD.artifact
+                          AND NEW.site IS OLD.site AND NEW.visit IS OLD.visit AND NEW.item IS OLD.item
+                          AND NEW.source_file = OLD.source_file AND NEW.source_line IS OLD.source_line
+                          AND EXISTS (SELECT 1 FROM erasures WHERE participant = OLD.participant))
+                BEGIN SELECT RAISE(ABORT, 'records is append-only: corrections are new versions'); END;
+                """)
+            for table in ["erasures", "erased_objects"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                    CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, '\(table) is append-only'); END;
+                    """)
+            }
+        }
         return migrator
     }
 }

@@ -11,6 +11,10 @@ public struct StageReport: Sendable, Equatable {
     public var artifacts = 0
     /// Blobs in the object store (source files, signed documents, contracts, artifacts) re-hashed.
     public var blobs = 0
+    /// Erased participants, with their blanked records and their destroyed or redacted blobs.
+    public var erasures: [String] = []
+    public var blankedRecords = 0
+    public var erasedBlobs = 0
 }
 
 /// Checks every stage run against its attestation: each record's canonical bytes hash to its
@@ -22,6 +26,11 @@ struct StageVerifier {
 
     func verify() throws -> StageReport {
         var report = StageReport()
+        let erased = Set(try String.fetchAll(db, sql: "SELECT participant FROM erasures"))
+        report.erasures = try String.fetchAll(db, sql: "SELECT participant FROM erasures ORDER BY entry_idx")
+        var replaced: [String: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT sha256, replaced_by FROM erased_objects") { replaced[row["sha256"]] = row["replaced_by"] as String? }
+        report.erasedBlobs = replaced.count
         let runs = try Row.fetchAll(db, sql: "SELECT id, stage, entry_idx, first_record, record_count, record_root FROM stage_runs ORDER BY id")
         let ledger = LedgerStore(db)
         for run in runs {
@@ -44,7 +53,7 @@ struct StageVerifier {
             // The run's records are the id range first_record ..< first_record + record_count.
             let first: Int64 = run["first_record"]
             let records = try RawStatement(db, sql: """
-                SELECT id, leaf_hash, canonical, source_file, source_line, run_id FROM records WHERE id >= ? AND id < ? ORDER BY id
+                SELECT id, leaf_hash, canonical, source_file, source_line, run_id, participant, canonical IS NULL FROM records WHERE id >= ? AND id < ? ORDER BY id
                 """)
             records.bind(1, first)
             records.bind(2, first + attestedCount)
@@ -56,7 +65,14 @@ struct StageVerifier {
                 }
                 let leaf = TreeHash(copying: leafBytes)
                 let canonical = records.blob(2)
-                if canonical.count > 0, !RFC6962.leafHash(Array(canonical)).constantTimeEquals(leaf) {
+                if records.int64(7) == 1 {
+                    // Blank content is an erasure's doing, and only an erasure's.
+                    guard erased.contains(records.string(6)) else {
+                        throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(index),
+                                                             location: "\(records.string(3)): its content was removed, but its participant was never erased")
+                    }
+                    report.blankedRecords += 1
+                } else if !RFC6962.leafHash(Array(canonical)).constantTimeEquals(leaf) {
                     let file = records.string(3)
                     let line = records.int64(4)
                     throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(index), location: "\(file)\(line > 0 ? ":\(line)" : "")")
@@ -73,6 +89,12 @@ struct StageVerifier {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "records were removed from its range")
             }
             for subject in statement.subjects {
+                if let copy = replaced[subject.sha256] {
+                    // Erased: its redacted copy (if any) is checked with the other blobs below.
+                    if let copy, !objects.contains(copy) { throw IntegrityFailure.objectMissing(name: "redacted copy of \(subject.name)", sha256: copy) }
+                    report.artifacts += 1
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: objects.url(for: subject.sha256).path) else {
                     throw IntegrityFailure.objectMissing(name: subject.name, sha256: subject.sha256)
                 }
@@ -90,7 +112,7 @@ struct StageVerifier {
             throw IntegrityFailure.stageMismatch(run: 0, stage: "(all)", reason: "\(stored) records are stored but the attestations account for \(attested): records were added")
         }
         // Every blob the workspace recorded (inputs, signed documents, contracts) is there, unchanged.
-        let blobs = try Row.fetchCursor(db, sql: "SELECT sha256, byte_count, stored_at FROM objects ORDER BY sha256")
+        let blobs = try Row.fetchCursor(db, sql: "SELECT sha256, byte_count, stored_at FROM objects WHERE sha256 NOT IN (SELECT sha256 FROM erased_objects) ORDER BY sha256")
         while let blob = try blobs.next() {
             let sha256: String = blob["sha256"]
             let name = "object \(sha256.prefix(12))… (\(blob["byte_count"] as Int64) bytes, stored \(blob["stored_at"] as String))"

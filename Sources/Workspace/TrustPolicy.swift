@@ -78,6 +78,7 @@ public struct TrustPolicy: Equatable, Sendable {
         case Workspace.stagePredicateType: return statement.predicate["kind"]?.stringValue ?? "stage"
         case Workspace.anchorPredicateType: return "anchor"
         case Workspace.signaturePredicateType: return "signature/" + (statement.predicate["signature"]?["meaning"]?.stringValue ?? "?")
+        case Workspace.erasurePredicateType: return "erasure"
         default: return statement.predicateType
         }
     }
