@@ -16,8 +16,15 @@ struct CheckpointCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The tree size of a stored checkpoint.", valueName: "n"))
     var size: UInt64?
 
+    @Flag(help: "Append the witnesses' cosignatures kept for it.")
+    var cosigned = false
+
     func run() throws {
         let workspace = try options.open()
+        if cosigned {
+            print(try workspace.cosignedCheckpoint(size: size), terminator: "")
+            return
+        }
         let checkpoint = try workspace.read { try $0.checkpoint(size: size) }
         print(checkpoint.note, terminator: "")
     }

@@ -34,7 +34,7 @@ struct TrialChainCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
-            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self,
+            ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self, WitnessCommand.self,
         ]
     )
 
@@ -48,6 +48,9 @@ struct TrialChainCommand: ParsableCommand {
         } catch let failure as ProofFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
+        } catch let failure as WitnessError {
+            Terminal.error("\(failure)")
+            Foundation.exit(failure.isIntegrityFailure ? 1 : 2)
         } catch let failure as BundleError {
             Terminal.error("\(failure)")
             if case .altered = failure { Foundation.exit(1) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Attestation
 import Audit
 import Foundation
+import SignedNote
 import Workspace
 
 struct VerifyCommand: ParsableCommand {
@@ -31,6 +32,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Check signers against this trust policy instead of the workspace's.", valueName: "file"))
     var trustPolicy: String?
+
+    @Option(name: .customLong("witness"), help: ArgumentHelp("Require a valid cosignature of the latest checkpoint by this witness key (repeatable).", valueName: "vkey"))
+    var witnesses: [String] = []
 
     @Flag(help: "Re-run every contract and report stage and compare its outputs byte for byte.")
     var reexecute = false
@@ -67,9 +71,16 @@ struct VerifyCommand: ParsableCommand {
         let started = Date()
         let report: LedgerReport
         var reexecution: ReexecutionReport?
+        var witnessedSize: UInt64?
         do {
             report = try workspace.verifyLedger(external: external, policy: policy) { done in
                 Terminal.progress("verifying: \(done) entries…")
+            }
+            if !witnesses.isEmpty {
+                let keys = try witnesses.map { text -> NoteVerifierKey in
+                    do { return try NoteVerifierKey(text) } catch { throw UsageError("--witness \(text): \(error)") }
+                }
+                witnessedSize = try workspace.checkWitnesses(keys)
             }
             if reexecute {
                 reexecution = try Reexecutor(workspace: workspace).run { done, total in
@@ -116,6 +127,9 @@ struct VerifyCommand: ParsableCommand {
         }
         if let size = report.externalCheckpointSize {
             print("  ✓ the ledger extends the checkpoint you hold (size \(size))")
+        }
+        if let witnessedSize {
+            print("  ✓ the latest checkpoint (size \(witnessedSize)) is cosigned by \(witnesses.count) required witness(es)")
         }
         if let reexecution {
             print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte"

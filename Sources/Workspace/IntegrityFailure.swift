@@ -38,6 +38,8 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
     case unsignedEntries(first: UInt64, count: UInt64)
     /// Re-running a stage gave other bytes than the ones it anchored.
     case reexecutionMismatch(run: Int64, stage: String, artifact: String, anchored: String, recomputed: String)
+    /// A required witness did not cosign, or its cosignature does not verify.
+    case witness(name: String, reason: String)
     /// A stage cannot be re-run from what the workspace holds.
     case reexecutionImpossible(run: Int64, stage: String, reason: String)
 
@@ -81,6 +83,8 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(count) entries from index \(first) on are not covered by any signed checkpoint"
         case let .reexecutionMismatch(run, stage, artifact, anchored, recomputed):
             return "stage run \(run) (\(stage)): re-running it gives \(artifact) with sha256 \(recomputed.prefix(12))…, but it anchored \(anchored.prefix(12))…: the output, or what it was computed from, was altered"
+        case let .witness(name, reason):
+            return "witness \(name) \(reason)"
         case let .reexecutionImpossible(run, stage, reason):
             return "stage run \(run) (\(stage)) cannot be re-run: \(reason)"
         }

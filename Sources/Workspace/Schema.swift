@@ -176,6 +176,22 @@ enum Schema {
                     """)
             }
         }
+        migrator.registerMigration("v4-cosignatures") { db in
+            try db.execute(sql: """
+                -- C2SP tlog-cosignature/v1 lines witnesses added to signed checkpoints.
+                CREATE TABLE cosignatures (
+                    size INTEGER NOT NULL REFERENCES ledger_checkpoints(size),
+                    witness TEXT NOT NULL,
+                    line TEXT NOT NULL,
+                    added_at TEXT NOT NULL,
+                    PRIMARY KEY (size, witness)
+                );
+                CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures
+                BEGIN SELECT RAISE(ABORT, 'cosignatures is append-only'); END;
+                CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures
+                BEGIN SELECT RAISE(ABORT, 'cosignatures is append-only'); END;
+                """)
+        }
         return migrator
     }
 }
