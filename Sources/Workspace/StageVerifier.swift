@@ -88,6 +88,20 @@ struct StageVerifier {
             guard claimed == attestedCount else {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "records were removed from its range")
             }
+            // The versions index (what `latestArtifact` serves) is exactly what the attestation says.
+            let versions = statement.predicate["artifactVersions"]?.arrayValue ?? []
+            let stored = try Row.fetchAll(db, sql: "SELECT name, version, sha256 FROM stage_artifacts WHERE run_id = ? ORDER BY name", arguments: [runID])
+            guard stored.count == versions.count else {
+                throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "it has \(stored.count) artifact versions stored, but its attestation (entry \(entryIndex)) creates \(versions.count)")
+            }
+            for row in stored {
+                let name: String = row["name"], version: Int64 = row["version"], digest: String = row["sha256"]
+                guard versions.contains(where: { $0["name"]?.stringValue == name && $0["version"]?.integerValue == version }),
+                      statement.subjects.contains(where: { $0.name == name && $0.sha256 == digest }) else {
+                    throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
+                        reason: "artifact \(name) v\(version) is stored with sha256 \(digest.prefix(12))…, which its attestation (entry \(entryIndex)) does not sign")
+                }
+            }
             for subject in statement.subjects {
                 if let copy = replaced[subject.sha256] {
                     // Erased: its redacted copy (if any) is checked with the other blobs below.
