@@ -43,6 +43,27 @@ final class CLISandbox {
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Starts the binary and kills it (SIGKILL) after `delay` seconds, if it is still running.
+    /// - returns: whether it was killed (false: it had finished).
+    func runAndKill(_ arguments: [String], after delay: TimeInterval) throws -> Bool {
+        let process = Process()
+        process.executableURL = CLISandbox.binary
+        process.arguments = arguments + ["--workspace", workspace.path]
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["TRIALCHAIN_SIGNER"] = "Test Operator"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(delay)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
+    }
+
     @discardableResult
     func file(_ name: String, _ contents: String) -> URL {
         let url = directory.appendingPathComponent(name)

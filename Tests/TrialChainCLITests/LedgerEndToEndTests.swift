@@ -230,3 +230,39 @@ struct RunEndToEndTests {
         #expect(bad.status == 2 && bad.stderr.contains("Pipelines/bad.yml:5: kind: unknown stage kind"), "\(bad.stderr)")
     }
 }
+
+@Suite("Killed runs", .serialized)
+struct KillLoopTests {
+    /// Kill `trialchain run` with SIGKILL at seeded random moments, again and again; then run it
+    /// to the end: the ledger verifies, and every stage, record and report is there exactly once.
+    @Test func aRunKilledAtRandomPointsResumesWithNothingDuplicatedOrLost() throws {
+        let sandbox = CLISandbox()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Pipelines", "SampleData"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
+        }
+        var state: UInt64 = 20_261_122
+        func nextDelay() -> TimeInterval {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return 0.05 + Double((state >> 33) % 2_500) / 1_000
+        }
+        var kills = 0
+        for _ in 0..<8 where try sandbox.runAndKill(["run", "Pipelines/demo.yml"], after: nextDelay()) { kills += 1 }
+        #expect(kills > 0, "no run was interrupted: the delays are too long for this machine")
+        let final = try sandbox.run(["run", "Pipelines/demo.yml", "--json"])
+        #expect(final.status == 0, "\(final.stderr)")
+        let verified = try sandbox.run(["verify", "--reexecute"])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+
+        let database = try DatabaseQueue(path: sandbox.workspace.appendingPathComponent("trialchain.sqlite").path)
+        let counts = try database.read { db in
+            try ["stage_runs", "ledger_entries", "records"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
+                + [try Int.fetchOne(db, sql: "SELECT count(*) FROM stage_artifacts WHERE name LIKE 'reports/%'") ?? -1]
+        }
+        #expect(counts == [6, 6, 7_602 + 62, 6], "each stage ran to its commit exactly once: stage runs, entries, records, reports")
+        try database.close()
+        for report in ["payouts/participant-payments.html", "adherence/dosing-adherence.csv"] {
+            #expect(FileManager.default.fileExists(atPath: sandbox.workspace.appendingPathComponent("reports/\(report)").path))
+        }
+    }
+}
