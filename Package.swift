@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "trialchain", targets: ["TrialChainCLI"]),
         .executable(name: "trialchain-bench", targets: ["TrialChainBench"]),
+        .executable(name: "trialchain-fuzz", targets: ["TrialChainFuzz"]),
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .library(name: "SignedNote", targets: ["SignedNote"]),
         .library(name: "Attestation", targets: ["Attestation"]),
@@ -75,6 +76,11 @@ let package = Package(
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
             "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        // Parsers under libFuzzer (`-sanitize=fuzzer -DFUZZING`), or a corpus replayer without it.
+        .executableTarget(name: "TrialChainFuzz", dependencies: [
+            "Ingest", "SignedNote", "Attestation", "Audit", "Contracts", "Pipeline",
         ]),
 
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog"], resources: [.copy("Vectors")]),
