@@ -135,6 +135,11 @@ public struct SignedNote: Equatable, Sendable {
         guard let raw = Data(base64Encoded: String(parts[1])), raw.count > 4 else {
             throw NoteError.malformedNote("the signature by \(name) is not base64 of a key ID and a signature")
         }
+        // One encoding per signature: base64 with stray bits in its last character would let
+        // the same signature be written several ways (found by fuzzing).
+        guard raw.base64EncodedString() == parts[1] else {
+            throw NoteError.malformedNote("the signature by \(name) is not in canonical base64")
+        }
         let bytes = Array(raw)
         let keyID = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
         return NoteSignature(name: name, keyID: keyID, signature: Array(bytes[4...]))

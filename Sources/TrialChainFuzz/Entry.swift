@@ -5,11 +5,23 @@ import Foundation
 let fuzzTarget = ProcessInfo.processInfo.environment["TRIALCHAIN_FUZZ_TARGET"] ?? "json"
 
 #if FUZZING
-/// libFuzzer's entry point (built with `-sanitize=fuzzer -DFUZZING`; see the README).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzTargets.run(fuzzTarget, Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
+/// libFuzzer's driver, for a program with a main of its own (SwiftPM gives executables one).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+/// Built with `-sanitize=fuzzer -DFUZZING` (see the README): libFuzzer runs the target.
+@main
+struct Fuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            FuzzTargets.run(fuzzTarget, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+            return 0
+        })
+    }
 }
 #else
 /// Without libFuzzer: replays files (a corpus, or a crash a fuzzer found) through a target.

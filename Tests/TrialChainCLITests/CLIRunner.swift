@@ -23,10 +23,10 @@ final class CLISandbox {
     }
 
     @discardableResult
-    func run(_ arguments: [String], workspace: URL? = nil) throws -> CLIResult {
+    func run(_ arguments: [String], workspace: URL? = nil, withWorkspace: Bool = true) throws -> CLIResult {
         let process = Process()
         process.executableURL = CLISandbox.binary
-        process.arguments = arguments + ["--workspace", (workspace ?? self.workspace).path]
+        process.arguments = arguments + (withWorkspace ? ["--workspace", (workspace ?? self.workspace).path] : [])
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "1795000000"

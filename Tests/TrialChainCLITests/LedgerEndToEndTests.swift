@@ -266,3 +266,40 @@ struct KillLoopTests {
         }
     }
 }
+
+@Suite("Audit commands end to end", .serialized)
+struct AuditEndToEndTests {
+    @Test func anAuditorsOfflineRoundExitsAsDocumented() throws {
+        let sandbox = CLISandbox()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Pipelines", "SampleData"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
+        }
+        #expect(try sandbox.run(["run", "Pipelines/demo.yml"]).status == 0)
+        let held = sandbox.file("held.checkpoint", try sandbox.run(["checkpoint"]).stdout)
+        #expect(try sandbox.run(["export", "--bundle", "trial.zip"]).status == 0)
+        let bundle = try sandbox.run(["verify", "--bundle", "trial.zip", "--checkpoint", held.path, "--reexecute"])
+        #expect(bundle.status == 0 && bundle.stdout.contains("every file matches its manifest") && bundle.stdout.contains("outputs identical byte for byte"), "\(bundle.stdout)\(bundle.stderr)")
+        sandbox.file("not-a-bundle.zip", "hello")
+        #expect(try sandbox.run(["verify", "--bundle", "not-a-bundle.zip"]).status == 2)
+
+        // A proof of this trial, checked against another trial's keys: exit 1, never a pass.
+        let proof = try sandbox.run(["prove", "record", "--participant", "P-0001", "--visit", "SE.WEEK2", "--item", "IT.HR", "--out", "proof.json"])
+        #expect(proof.status == 0, "\(proof.stderr)")
+        #expect(try sandbox.run(["verify-proof", "proof.json"], withWorkspace: false).status == 0)
+        let other = sandbox.directory.appendingPathComponent("other")
+        #expect(try sandbox.run(["init", "--trial", "OTHER-1"], workspace: other).status == 0)
+        let otherKey = try sandbox.run(["keys", "show", "ledger"], workspace: other).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let foreign = try sandbox.run(["verify-proof", "proof.json", "--ledger-key", otherKey], withWorkspace: false)
+        #expect(foreign.status == 1 && foreign.stderr.contains("record proof fails"), "\(foreign.stderr)")
+        sandbox.file("junk.json", #"{"type":"something else"}"#)
+        #expect(try sandbox.run(["verify-proof", "junk.json"], withWorkspace: false).status == 2)
+
+        // A witness refuses to go backwards.
+        #expect(try sandbox.run(["keys", "generate", "--name", "witness.test", "--witness", "--out", "w.key"], withWorkspace: false).status == 0)
+        #expect(try sandbox.run(["witness", "cosign", held.path, "--key", "w.key", "--state", "w.json"]).status == 0)
+        let older = sandbox.file("older.checkpoint", try sandbox.run(["checkpoint", "--size", "2"]).stdout)
+        let backwards = try sandbox.run(["witness", "cosign", older.path, "--key", "w.key", "--state", "w.json"])
+        #expect(backwards.status == 1 && backwards.stderr.contains("goes backwards"), "\(backwards.stderr)")
+    }
+}
