@@ -66,7 +66,7 @@ public final class StageWriter {
     }
 
     /// `{"record":<content>,"salt":"<hex>"}`: already canonical, since "record" sorts before "salt".
-    static func canonicalBytes(contentBytes: [UInt8], saltHex: String) -> [UInt8] {
+    public static func canonicalBytes(contentBytes: [UInt8], saltHex: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(contentBytes.count + saltHex.utf8.count + 24)
         out += Array(#"{"record":"#.utf8)
@@ -111,6 +111,44 @@ public final class StageWriter {
         try s.execute()
         recordCount += 1
         return leaf
+    }
+
+    /// Every salt already stored, as hex, by participant: for a stage that prepares its records
+    /// on another thread (it creates the salts of new participants itself, see `add(prepared:)`).
+    public func storedSaltHex() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT participant, salt FROM participant_salts") {
+            result[row["participant"]] = MerkleLog.Hex.encode(Array(row["salt"] as Data))
+        }
+        return result
+    }
+
+    /// Stores a record whose canonical bytes and leaf hash were computed elsewhere (with
+    /// `canonicalBytes(contentBytes:saltHex:)` and the participant's salt); `newSalt` is the salt
+    /// the preparer created for a participant first seen, stored here before the record.
+    public func add(prepared record: StageRecord, canonical: [UInt8], leaf: TreeHash, newSalt: [UInt8]?) throws {
+        if let newSalt {
+            try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [record.participant, Data(newSalt)])
+            salts[record.participant] = newSalt
+        }
+        frontier.append(leaf)
+        let s = insertRecord
+        s.bind(1, runID)
+        s.bind(2, firstRecord + Int64(recordCount))
+        s.bind(3, text: record.artifact)
+        s.bind(4, text: record.participant)
+        s.bind(5, text: record.site)
+        s.bind(6, text: record.visit)
+        s.bind(7, text: record.item)
+        s.bind(8, text: record.value)
+        s.bind(9, text: record.unit)
+        s.bind(10, text: record.observedAt)
+        s.bind(11, text: record.sourceFile)
+        if let line = record.sourceLine { s.bind(12, Int64(line)) } else { s.bindNull(12) }
+        canonical.withUnsafeBytes { s.bind(13, bytes: $0) }
+        withUnsafeBytes(of: leaf) { s.bind(14, bytes: $0) }
+        try s.execute()
+        recordCount += 1
     }
 
     /// Stores a reject.

@@ -215,60 +215,41 @@ public struct Ingestor {
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
+            // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
+            let channel = BatchChannel<PreparedMeasurement>(capacity: 8)
+            let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents)
+            let salts = try writer.storedSaltHex()
+            let reader = Thread { preparer.run(salts: salts, into: channel) }
+            reader.name = "trialchain.measurements.reader"
+            reader.start()
+            defer {
+                channel.cancel()
+                channel.waitUntilFinished()
+            }
             var artifacts: [StageArtifact] = []
             var rows = 0
-            for file in sorted {
-                let artifactName = "measurements/\(file.baseName)"
-                var positions: [String: Int]?
-                var width = 0
-                let recordsBefore = writer.recordCount, rejectsBefore = writer.rejectCount
-                try CSVReader(url: file.url, displayName: file.name).forEachRecord { record in
-                    guard let columns = positions else {
-                        positions = try layout.positions(header: record.fields, file: file.name)
-                        width = record.fields.count
-                        return
+            var recordsBefore = 0, rejectsBefore = 0
+            while let batch = try channel.receive() {
+                for item in batch {
+                    switch item {
+                    case let .record(record, canonical, leaf, newSalt):
+                        try writer.add(prepared: record, canonical: canonical, leaf: leaf, newSalt: newSalt)
+                    case let .reject(reject):
+                        try writer.reject(reject)
+                    case let .endOfFile(index):
+                        let file = sorted[index]
+                        let artifact: JSONValue = [
+                            "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
+                            "records": .integer(Int64(writer.recordCount - recordsBefore)), "rejects": .integer(Int64(writer.rejectCount - rejectsBefore)),
+                            "protocol": .string(protocolVersion.sha256),
+                        ]
+                        artifacts.append(StageArtifact(name: "measurements/\(file.baseName)", bytes: CanonicalJSON.encode(artifact)))
+                        (recordsBefore, rejectsBefore) = (writer.recordCount, writer.rejectCount)
+                        continue
                     }
                     rows += 1
-                    if rows & 0xFFFF == 0 { progress?(rows, file.name) }
-                    func reject(_ field: String, _ reason: String) throws {
-                        try writer.reject(StageReject(file: file.name, line: record.line, field: field, reason: reason,
-                                                      raw: record.fields.joined(separator: ",")))
-                    }
-                    guard record.fields.count == width else {
-                        try reject("(row)", "expected \(width) fields as in the header, found \(record.fields.count)")
-                        return
-                    }
-                    func field(_ name: String) -> String { columns[name].map { record.fields[$0] } ?? "" }
-                    let participant = field("participant"), visit = field("visit"), item = field("item")
-                    let value = field("value"), unit = columns["unit"] == nil ? nil : field("unit"), collected = field("collected_at")
-                    guard !participant.isEmpty else { try reject(layout.columns["participant"]!, "empty"); return }
-                    guard let time = TrialTime(collected) else {
-                        try reject(layout.columns["collected_at"]!, "\"\(collected)\" is not an ISO 8601 date-time with a time zone")
-                        return
-                    }
-                    if let problem = validator.problem(visit: visit, item: item, value: value, unit: unit) {
-                        try reject(layout.columns[problem.field] ?? problem.field, problem.reason)
-                        return
-                    }
-                    if let problem = consents.problem(participant: participant, at: time) {
-                        try reject(layout.columns["collected_at"]!, problem)
-                        return
-                    }
-                    let site = field("site")
-                    let collectedAt = time.description
-                    try writer.add(StageRecord(artifact: artifactName, participant: participant, site: site, visit: visit, item: item,
-                                               value: value, unit: unit, observedAt: collectedAt, sourceFile: file.name,
-                                               sourceLine: record.line, content: .null,
-                                               contentBytes: Ingestor.measurementBytes(participant: participant, site: site, visit: visit, item: item,
-                                                                                       value: value, unit: unit, collectedAt: collectedAt)))
+                    if rows & 0xFFFF == 0 { progress?(rows, sorted[artifacts.count].name) }
                 }
-                if positions == nil { throw CSVError.empty(file: file.name) }
-                let artifact: JSONValue = [
-                    "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
-                    "records": .integer(Int64(writer.recordCount - recordsBefore)), "rejects": .integer(Int64(writer.rejectCount - rejectsBefore)),
-                    "protocol": .string(protocolVersion.sha256),
-                ]
-                artifacts.append(StageArtifact(name: artifactName, bytes: CanonicalJSON.encode(artifact)))
             }
             return artifacts
         }
