@@ -14,7 +14,10 @@ struct RunCommand: ParsableCommand {
             inputs and parameters are unchanged appends nothing, so a killed run resumes with the \
             same command. The first failing stage stops the run: every stage before it stays \
             committed, nothing of it is stored. Creates the workspace from the pipeline's trial \
-            and origin when there is none.
+            and origin when there is none. Stage kinds: ingest/protocol, ingest/consents, \
+            ingest/measurements, contract (one contract file, checked when the pipeline is read) \
+            and report (written under <workspace>/reports/). Progress (stage n of m, rows/s) \
+            shows on a terminal only.
 
             Example: trialchain run Pipelines/demo.yml
             """)

@@ -29,6 +29,12 @@ struct TrialChainCommand: ParsableCommand {
               trialchain contract run Pipelines/contracts/participant-payments.yml
               trialchain report payouts --format html --out payouts.html
               trialchain verify
+
+            Auditing:
+              trialchain export --bundle trial.zip
+              trialchain verify --bundle trial.zip --checkpoint held.checkpoint --reexecute
+              trialchain prove record --participant P-0001 --visit SE.WEEK2 --item IT.SYSBP > proof.json
+              trialchain verify-proof proof.json --ledger-key VKEY --operator-key VKEY
             """,
         version: TrialChainVersion.current,
         subcommands: [
