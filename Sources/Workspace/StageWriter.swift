@@ -92,24 +92,7 @@ public final class StageWriter {
         let canonical = record.contentBytes.map { StageWriter.canonicalBytes(contentBytes: $0, saltHex: saltHex) }
             ?? StageWriter.canonicalBytes(content: record.content, saltHex: saltHex)
         let leaf = RFC6962.leafHash(canonical)
-        frontier.append(leaf)
-        let s = insertRecord
-        s.bind(1, runID)
-        s.bind(2, firstRecord + Int64(recordCount))
-        s.bind(3, text: record.artifact)
-        s.bind(4, text: record.participant)
-        s.bind(5, text: record.site)
-        s.bind(6, text: record.visit)
-        s.bind(7, text: record.item)
-        s.bind(8, text: record.value)
-        s.bind(9, text: record.unit)
-        s.bind(10, text: record.observedAt)
-        s.bind(11, text: record.sourceFile)
-        if let line = record.sourceLine { s.bind(12, Int64(line)) } else { s.bindNull(12) }
-        canonical.withUnsafeBytes { s.bind(13, bytes: $0) }
-        withUnsafeBytes(of: leaf) { s.bind(14, bytes: $0) }
-        try s.execute()
-        recordCount += 1
+        try insert(record, canonical: canonical, leaf: leaf)
         return leaf
     }
 
@@ -131,6 +114,11 @@ public final class StageWriter {
             try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [record.participant, Data(newSalt)])
             salts[record.participant] = newSalt
         }
+        try insert(record, canonical: canonical, leaf: leaf)
+    }
+
+    /// Appends the leaf to the record tree and the row to `records`, numbered on from the run's first.
+    private func insert(_ record: StageRecord, canonical: [UInt8], leaf: TreeHash) throws {
         frontier.append(leaf)
         let s = insertRecord
         s.bind(1, runID)
