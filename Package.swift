@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", .product(name: "Crypto", package: "swift-crypto"),
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Parsers under libFuzzer (`-sanitize=fuzzer -DFUZZING`), or a corpus replayer without it.

@@ -77,12 +77,6 @@ extension JSONValue: Decodable {
     /// Parses JSON bytes.
     /// - throws: `AttestationError.malformedJSON` with the parser's reason.
     public static func parse(_ bytes: some DataProtocol) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            throw AttestationError.malformedJSON(context.underlyingError.map { "\($0)" } ?? context.debugDescription)
-        } catch {
-            throw AttestationError.malformedJSON("\(error)")
-        }
+        try JSONParser.parse(Array(bytes))
     }
 }

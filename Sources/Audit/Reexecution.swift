@@ -80,11 +80,11 @@ public struct Reexecutor {
                         throw impossible("material \(material.name) names no artifact version")
                     }
                     let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
-                    let bytes: [UInt8]
-                    do { bytes = try workspace.artifactBytes(artifact) } catch { throw impossible("\(error)") }
+                    let output: JSONValue
+                    do { output = try JSONValue.parse(try workspace.artifactBytes(artifact)) } catch { throw impossible("\(error)") }
                     let context = try ReportContext.of(artifact, in: workspace)
                     for format in formats {
-                        outputs["reports/\(artifact.name).\(format.fileExtension)"] = try ReportRunner.render(bytes, context: context, format: format)
+                        outputs["reports/\(artifact.name).\(format.fileExtension)"] = try ReportRunner.render(output, context: context, format: format)
                     }
                 }
                 report.reportRuns += 1

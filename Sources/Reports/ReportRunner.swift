@@ -26,7 +26,11 @@ public struct ReportRunner {
 
     /// Renders one contract artifact version in one format: a pure function of the artifact bytes.
     public static func render(_ bytes: [UInt8], context: ReportContext, format: ReportFormat) throws -> [UInt8] {
-        let output = try JSONValue.parse(bytes)
+        try render(try JSONValue.parse(bytes), context: context, format: format)
+    }
+
+    /// Renders a parsed contract output (parse once, render every format).
+    public static func render(_ output: JSONValue, context: ReportContext, format: ReportFormat) throws -> [UInt8] {
         switch output["contract"]?["type"]?.stringValue {
         case "payouts": return PayoutReport.render(output, context, format)
         case "adherence": return AdherenceReport.render(output, context, format)
@@ -51,11 +55,11 @@ public struct ReportRunner {
                     pipeline: StageMaterial? = nil) throws -> (StageOutcome, [RenderedReport]) {
         var reports: [RenderedReport] = []
         for version in versions {
-            let bytes = try workspace.artifactBytes(version)
+            let output = try JSONValue.parse(try workspace.artifactBytes(version))
             let context = try ReportContext.of(version, in: workspace)
             for format in formats {
                 reports.append(RenderedReport(name: "reports/\(version.name).\(format.fileExtension)", format: format,
-                                              bytes: try ReportRunner.render(bytes, context: context, format: format)))
+                                              bytes: try ReportRunner.render(output, context: context, format: format)))
             }
         }
         let description = StageDescription(

@@ -6,7 +6,9 @@
 import Foundation
 import MerkleLog
 import SignedNote
+import Contracts
 import Ingest
+import Reports
 import Workspace
 
 struct Options {
@@ -148,19 +150,22 @@ func runGenerate(_ arguments: [String]) {
     }
 }
 
-/// `ingest [--participants N] [--dir DIR]`: generates a clean trial with every measurement in
-/// one CSV, ingests protocol and consents, then times the measurement stage end to end.
+/// `ingest [--participants N] [--dir DIR] [--contracts DIR]`: generates a clean trial with every
+/// measurement in one CSV, ingests protocol and consents, times the measurement stage end to end,
+/// then the sample contracts (from `Pipelines/contracts`) and their reports over those records.
 func runIngest(_ arguments: [String]) {
     var generator = TrialGenerator()
     generator.participants = 7_600
     generator.singleFile = true
     generator.withProblems = false
     var directory: String?
+    var contracts = "Pipelines/contracts"
     var iterator = arguments.makeIterator()
     while let flag = iterator.next() {
         switch flag {
         case "--participants": generator.participants = number(iterator.next() ?? "", flag)
         case "--dir": directory = iterator.next()
+        case "--contracts": contracts = iterator.next() ?? contracts
         default: fail("unknown option \(flag)")
         }
     }
@@ -186,6 +191,19 @@ func runIngest(_ arguments: [String]) {
         print(String(format: "measurements: %d rows (%d records, %d rejects) in %.2f s = %.0f rows/s, %.1f MB/s (parse, validate, hash, store, record tree, anchor)",
                      rows, receipt.recordCount, receipt.rejectCount, seconds, Double(rows) / seconds, Double(bytes) / 1e6 / seconds))
         print(String(format: "peak memory: %.0f MiB (%.0f MiB before the measurement stage)", peakMiB(), memoryBefore))
+        // The contracts and reports of the sample trial, over the same records.
+        for name in ["participant-payments", "dosing-adherence"] {
+            let url = URL(fileURLWithPath: contracts).appendingPathComponent("\(name).yml")
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            let contract = try ContractFile(url: url, displayName: name)
+            let (_, contractSeconds) = try time { try ContractRunner(workspace: workspace).run(contract) }
+            let version = try workspace.latestArtifact(contract.artifactName)!
+            let (reports, reportSeconds) = try time { try ReportRunner(workspace: workspace).run([version], formats: ReportFormat.allCases).1 }
+            print(String(format: "contract %@: %.2f s (load records, evaluate, anchor; output %.1f MB); reports csv/json/html: %.2f s (%@)",
+                         name, contractSeconds, Double(try workspace.artifactBytes(version).count) / 1e6, reportSeconds,
+                         reports.map { String(format: "%.1f MB", Double($0.bytes.count) / 1e6) }.joined(separator: ", ")))
+        }
+        print(String(format: "peak memory after contracts: %.0f MiB", peakMiB()))
     } catch {
         fail("\(error)")
     }
