@@ -69,9 +69,11 @@ public struct Reexecutor {
                 } catch {
                     throw impossible("the stored contract \(name) no longer reads: \(error)")
                 }
-                let inputs: ContractInputs
-                do { inputs = try ContractInputs.load(from: workspace, asOf: materials) } catch { throw impossible("\(error)") }
-                outputs[contract.artifactName] = ContractRunner.evaluate(contract, inputs)
+                do {
+                    outputs[contract.artifactName] = try ContractRunner.evaluate(contract, try AnchoredInputs(workspace: workspace, asOf: materials))
+                } catch {
+                    throw impossible("\(error)")
+                }
                 report.contractRuns += 1
             } else {
                 let formats = (statement.predicate["parameters"]?["formats"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(ReportFormat.init) }

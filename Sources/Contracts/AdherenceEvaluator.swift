@@ -16,8 +16,19 @@ public struct AdherenceEvaluator: Sendable {
     public init(terms: AdherenceTerms) { self.terms = terms }
 
     public func evaluate(_ inputs: ContractInputs) -> AdherenceResult {
-        let participants = inputs.participants.map { evaluate($0, inputs.trialProtocol) }
-        let armNames = Dictionary(inputs.trialProtocol.arms.map { ($0.oid, $0.name) }, uniquingKeysWith: { first, _ in first })
+        assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) }, inputs.trialProtocol)
+    }
+
+    /// Evaluates participant by participant as the workspace streams them.
+    public func evaluate(_ inputs: AnchoredInputs) throws -> AdherenceResult {
+        var participants: [AdherenceResult.Participant] = []
+        try inputs.forEachParticipant { participants.append(evaluate($0, inputs.trialProtocol)) }
+        return assemble(participants, inputs.trialProtocol)
+    }
+
+    /// The result from the participants' rows (in participant order): arms, sites, overall.
+    func assemble(_ participants: [AdherenceResult.Participant], _ model: TrialProtocol) -> AdherenceResult {
+        let armNames = Dictionary(model.arms.map { ($0.oid, $0.name) }, uniquingKeysWith: { first, _ in first })
         func groups(_ key: (AdherenceResult.Participant) -> String) -> [AdherenceResult.Group] {
             Dictionary(grouping: participants, by: key).map { group($0.key, armNames[$0.key], $0.value) }.sorted { $0.key < $1.key }
         }

@@ -64,6 +64,6 @@ public struct ContractInputs: Equatable, Sendable {
 
     public init(trialProtocol: TrialProtocol, participants: [ParticipantData]) {
         self.trialProtocol = trialProtocol
-        self.participants = participants.sorted { $0.participant < $1.participant }
+        self.participants = participants.sorted { ContractInputs.precedes($0.participant, $1.participant) }
     }
 }

@@ -21,6 +21,17 @@ public struct ContractRunner {
         }
     }
 
+    /// The artifact bytes over the anchored inputs, streamed participant by participant: the same
+    /// bytes as `evaluate(_:_:)` over the same inputs loaded whole.
+    public static func evaluate(_ contract: ContractFile, _ inputs: AnchoredInputs) throws -> [UInt8] {
+        switch contract.terms {
+        case let .payouts(terms):
+            return CanonicalJSON.encode(ContractOutput.json(try PayoutEvaluator(terms: terms).evaluate(inputs), contract: contract))
+        case let .adherence(terms):
+            return CanonicalJSON.encode(ContractOutput.json(try AdherenceEvaluator(terms: terms).evaluate(inputs), contract: contract))
+        }
+    }
+
     /// Runs a contract as a stage.
     /// - parameters:
     ///   - stage: its name in a pipeline (default `contract/<name>`).
@@ -28,15 +39,18 @@ public struct ContractRunner {
     /// - throws: `ContractError.invalid` (an unknown visit or item, before evaluation),
     ///   `.missingInput`, `StageError`, storage errors.
     public func run(_ contract: ContractFile, stage: String? = nil, pipeline: StageMaterial? = nil) throws -> StageOutcome {
-        let (inputs, materials) = try ContractInputs.load(from: workspace)
+        let inputs = try AnchoredInputs(workspace: workspace)
         try contract.check(against: inputs.trialProtocol)
         let description = StageDescription(
-            stage: stage ?? "contract/\(contract.name)", kind: "contract", materials: materials,
+            stage: stage ?? "contract/\(contract.name)", kind: "contract", materials: inputs.materials,
             parameters: ["contract": .string(contract.name), "version": .integer(Int64(contract.version)), "type": .string(contract.type)],
             contract: StageMaterial(name: (contract.path as NSString).lastPathComponent, sha256: contract.sha256), pipeline: pipeline, derived: true)
+        // Evaluated before the write transaction (reads stream the records); an unchanged stage
+        // is still recognised inside `runStage` and appends nothing.
+        let output = try ContractRunner.evaluate(contract, inputs)
         return try workspace.runStage(description) { writer in
             _ = try writer.storeDocument(bytes: contract.bytes)
-            return [StageArtifact(name: contract.artifactName, bytes: ContractRunner.evaluate(contract, inputs))]
+            return [StageArtifact(name: contract.artifactName, bytes: output)]
         }
     }
 }

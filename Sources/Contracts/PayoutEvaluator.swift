@@ -15,11 +15,18 @@ public struct PayoutEvaluator: Sendable {
     }
 
     public func evaluate(_ inputs: ContractInputs) -> PayoutResult {
-        let model = inputs.trialProtocol
+        assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) })
+    }
+
+    /// Evaluates participant by participant as the workspace streams them.
+    public func evaluate(_ inputs: AnchoredInputs) throws -> PayoutResult {
         var participants: [PayoutResult.Participant] = []
-        for data in inputs.participants {
-            participants.append(evaluate(data, model))
-        }
+        try inputs.forEachParticipant { participants.append(evaluate($0, inputs.trialProtocol)) }
+        return assemble(participants)
+    }
+
+    /// The result from the participants' lines (in participant order): site and trial totals.
+    func assemble(_ participants: [PayoutResult.Participant]) -> PayoutResult {
         var sites: [String: PayoutResult.SiteTotal] = [:]
         for participant in participants {
             let site = participant.site ?? "(none)"

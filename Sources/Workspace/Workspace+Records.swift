@@ -31,44 +31,43 @@ public struct RecordRun: Sendable, Equatable {
 extension Workspace {
     /// The current records of every artifact whose name starts with `prefix`: for each artifact,
     /// those of the latest run that recorded it (a re-run of a stage records its artifacts anew).
-    /// Calls `body` for each record in id order and returns the runs they came from, by id.
+    /// Calls `body` for each record in id order (or, with `byParticipant`, grouped by participant in
+    /// the byte order of their UTF-8 ids, then by id) and returns the runs they came from, by id.
     ///
     /// With `among`, only those runs are considered: the records as they were current when a
     /// contract that read those runs ran (re-execution).
-    public func forEachCurrentRecord(prefix: String, withCanonical: Bool = false, among runs: Set<Int64>? = nil,
-                                     _ body: (StoredRecord) throws -> Void) throws -> [RecordRun] {
+    /// `limit: 0` names the runs without reading a record.
+    public func forEachCurrentRecord(prefix: String, withCanonical: Bool = false, among runs: Set<Int64>? = nil, byParticipant: Bool = false,
+                                     limit: Int? = nil, _ body: (StoredRecord) throws -> Void) throws -> [RecordRun] {
         try read { ledger in
             let db = ledger.db
             let upper = prefix + "\u{10FFFF}"
             let restriction = runs.map { " AND run_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
-            let latest = try Row.fetchAll(db, sql: """
-                SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ?\(restriction) GROUP BY artifact
-                """, arguments: [prefix, upper])
-            let runIDs = Set(latest.map { $0["run_id"] as Int64 })
-            let pairs = Set(latest.map { "\($0["run_id"] as Int64)\u{0}\($0["artifact"] as String)" })
-            var runs: [RecordRun] = []
-            for runID in runIDs.sorted() {
+            let current = "SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ?\(restriction) GROUP BY artifact"
+            let latest = try Row.fetchAll(db, sql: current, arguments: [prefix, upper])
+            var result: [RecordRun] = []
+            for runID in Set(latest.map { $0["run_id"] as Int64 }).sorted() {
                 guard let row = try Row.fetchOne(db, sql: "SELECT stage, record_root, record_count FROM stage_runs WHERE id = ?", arguments: [runID]),
                       let root = TreeHash(bytes: row["record_root"] as Data) else {
                     throw WorkspaceError.ledgerInconsistent("stage run \(runID) has records but no valid run row")
                 }
-                runs.append(RecordRun(runID: runID, stage: row["stage"], recordRoot: root, recordCount: row["record_count"]))
-                let cursor = try Row.fetchCursor(db, sql: """
-                    SELECT id, run_id, artifact, participant, site, visit, item, value, observed_at, leaf_hash\(withCanonical ? ", canonical" : "")
-                    FROM records WHERE run_id = ? ORDER BY id
-                    """, arguments: [runID])
-                while let row = try cursor.next() {
-                    let artifact: String = row["artifact"]
-                    guard pairs.contains("\(runID)\u{0}\(artifact)") else { continue }
-                    guard let leaf = TreeHash(bytes: row["leaf_hash"] as Data) else {
-                        throw WorkspaceError.ledgerInconsistent("record \(row["id"] as Int64) has a malformed leaf hash")
-                    }
-                    try body(StoredRecord(id: row["id"], runID: runID, artifact: artifact, participant: row["participant"], site: row["site"],
-                                          visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"],
-                                          leafHash: leaf, canonical: withCanonical ? (row["canonical"] as Data?).map { Array($0) } : nil))
-                }
+                result.append(RecordRun(runID: runID, stage: row["stage"], recordRoot: root, recordCount: row["record_count"]))
             }
-            return runs
+            let columns = "r.id, r.run_id, r.artifact, r.participant, r.site, r.visit, r.item, r.value, r.observed_at, r.leaf_hash" + (withCanonical ? ", r.canonical" : "")
+            let cursor = try Row.fetchCursor(db, sql: """
+                WITH current AS (\(current))
+                SELECT \(columns) FROM records r JOIN current c ON r.run_id = c.run_id AND r.artifact = c.artifact
+                ORDER BY \(byParticipant ? "r.participant, r.id" : "r.id") LIMIT ?
+                """, arguments: [prefix, upper, limit ?? -1])
+            while let row = try cursor.next() {
+                guard let leaf = TreeHash(bytes: row["leaf_hash"] as Data) else {
+                    throw WorkspaceError.ledgerInconsistent("record \(row["id"] as Int64) has a malformed leaf hash")
+                }
+                try body(StoredRecord(id: row["id"], runID: row["run_id"], artifact: row["artifact"], participant: row["participant"], site: row["site"],
+                                      visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"],
+                                      leafHash: leaf, canonical: withCanonical ? (row["canonical"] as Data?).map { Array($0) } : nil))
+            }
+            return result
         }
     }
 }

@@ -151,3 +151,20 @@ struct ContractStageTests {
         }
     }
 }
+
+@Suite("Streaming contract evaluation", .serialized)
+struct StreamingEvaluationTests {
+    @Test func streamingParticipantByParticipantGivesTheSameBytesAsLoadingEverything() throws {
+        let trial = try SampleTrial()
+        let (inputs, materials) = try ContractInputs.load(from: trial.workspace)
+        let anchored = try AnchoredInputs(workspace: trial.workspace)
+        #expect(anchored.materials == materials)
+        for name in ["participant-payments", "dosing-adherence"] {
+            let contract = try trial.contract(name)
+            #expect(try ContractRunner.evaluate(contract, anchored) == ContractRunner.evaluate(contract, inputs), "\(name)")
+        }
+        var seen: [String] = []
+        try anchored.forEachParticipant { seen.append($0.participant) }
+        #expect(seen == inputs.participants.map(\.participant) && seen.count == 59)
+    }
+}

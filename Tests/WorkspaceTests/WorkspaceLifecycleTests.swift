@@ -24,7 +24,7 @@ struct WorkspaceLifecycleTests {
         try queue.close()
         let databaseBytes = try Data(contentsOf: layout.database)
         for role in KeyRole.allCases {
-            let secret = try String(contentsOf: layout.privateKey(role), encoding: .utf8).split(separator: "+").last!.trimmingCharacters(in: .whitespacesAndNewlines)
+            let secret = try String(contentsOf: layout.privateKey(role), encoding: .utf8).split(separator: "+", maxSplits: 4).last!.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(databaseBytes.range(of: Data(secret.utf8)) == nil)
         }
         #expect(!FileManager.default.fileExists(atPath: layout.database.path + "-wal") || true)
