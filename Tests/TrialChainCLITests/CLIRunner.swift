@@ -43,6 +43,14 @@ final class CLISandbox {
                          stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Copies the repository's Pipelines and SampleData in, as a clone has them.
+    func copySampleTrial() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for folder in ["Pipelines", "SampleData"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
+        }
+    }
+
     /// Starts the binary and kills it (SIGKILL) after `delay` seconds, if it is still running.
     /// - returns: whether it was killed (false: it had finished).
     func runAndKill(_ arguments: [String], after delay: TimeInterval) throws -> Bool {

@@ -209,10 +209,7 @@ struct IngestEndToEndTests {
 struct RunEndToEndTests {
     @Test func theQuickStartPipelineRunsThenResumesAsUnchanged() throws {
         let sandbox = CLISandbox()
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for folder in ["Pipelines", "SampleData"] {
-            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
-        }
+        try sandbox.copySampleTrial()
         let first = try sandbox.run(["run", "Pipelines/demo.yml"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("3/6 measurements: 7602 records, 144 rejected"), "\(first.stdout)")
@@ -237,10 +234,7 @@ struct KillLoopTests {
     /// to the end: the ledger verifies, and every stage, record and report is there exactly once.
     @Test func aRunKilledAtRandomPointsResumesWithNothingDuplicatedOrLost() throws {
         let sandbox = CLISandbox()
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for folder in ["Pipelines", "SampleData"] {
-            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
-        }
+        try sandbox.copySampleTrial()
         var state: UInt64 = 20_261_122
         func nextDelay() -> TimeInterval {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -271,10 +265,7 @@ struct KillLoopTests {
 struct AuditEndToEndTests {
     @Test func anAuditorsOfflineRoundExitsAsDocumented() throws {
         let sandbox = CLISandbox()
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for folder in ["Pipelines", "SampleData"] {
-            try FileManager.default.copyItem(at: repository.appendingPathComponent(folder), to: sandbox.directory.appendingPathComponent(folder))
-        }
+        try sandbox.copySampleTrial()
         #expect(try sandbox.run(["run", "Pipelines/demo.yml"]).status == 0)
         let held = sandbox.file("held.checkpoint", try sandbox.run(["checkpoint"]).stdout)
         #expect(try sandbox.run(["export", "--bundle", "trial.zip"]).status == 0)
