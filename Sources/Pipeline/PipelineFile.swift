@@ -74,27 +74,17 @@ public struct PipelineFile: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
             throw PipelineError.unreadable(file: file, reason: "no such file, or not UTF-8")
         }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw PipelineError.invalid(file: file, line: PipelineFile.line(of: error), key: "(yaml)", message: "\(error)".split(separator: "\n").first.map(String.init) ?? "not YAML")
+        let document = try YAMLMapping.document(text, expected: "pipeline, trial and stages") {
+            PipelineError.invalid(file: file, line: $0, key: $1, message: $2)
         }
-        guard let top = node, case let .mapping(mapping) = top else {
-            throw PipelineError.invalid(file: file, line: 1, key: "(top)", message: "expected a mapping with pipeline, trial and stages")
-        }
+        try document.onlyKeys(PipelineFile.topKeys)
+        let top = document.node
         func fail(_ node: Node?, _ key: String, _ message: String) -> PipelineError {
             .invalid(file: file, line: node?.mark?.line ?? 1, key: key, message: message)
         }
         func string(_ node: Node?, _ key: String) throws -> String {
             guard let node, case let .scalar(scalar) = node, !scalar.string.isEmpty else { throw fail(node ?? top, key, "expected a non-empty string") }
             return scalar.string
-        }
-        for (key, _) in mapping {
-            let name = key.string ?? ""
-            guard PipelineFile.topKeys.contains(name) else {
-                throw fail(key, name, "unknown key; expected one of \(PipelineFile.topKeys.sorted().joined(separator: ", "))")
-            }
         }
         self.path = file
         self.sha256 = Hex.encode(SHA256.hash(data: data))
@@ -267,9 +257,4 @@ public struct PipelineFile: Sendable, Equatable {
         }
     }
 
-    static func line(of error: YamlError) -> Int {
-        if case let .scanner(_, _, mark, _) = error { return mark.line }
-        if case let .parser(_, _, mark, _) = error { return mark.line }
-        return 1
-    }
 }
