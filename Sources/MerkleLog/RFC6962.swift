@@ -12,7 +12,7 @@ public enum RFC6962 {
     /// The leaf hash of one entry: `SHA-256(0x00 ‖ entry)`.
     @inlinable public static func leafHash<Bytes: ContiguousBytes>(_ entry: Bytes) -> TreeHash {
         digest { hasher in
-            hasher.update(data: [0x00] as [UInt8])
+            withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
             entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
     }

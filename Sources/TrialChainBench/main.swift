@@ -52,6 +52,14 @@ func peakMiB() -> Double {
     return kib / 1024
 }
 
+/// User and system CPU seconds of the whole process so far.
+func cpuSeconds() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
 func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = DispatchTime.now().uptimeNanoseconds
     let value = try body()
@@ -150,7 +158,7 @@ func runGenerate(_ arguments: [String]) {
     }
 }
 
-/// `ingest [--participants N] [--dir DIR] [--contracts DIR]`: generates a clean trial with every
+/// `ingest [--participants N] [--dir DIR] [--contracts DIR|none]`: generates a clean trial with every
 /// measurement in one CSV, ingests protocol and consents, times the measurement stage end to end,
 /// then the sample contracts (from `Pipelines/contracts`) and their reports over those records.
 func runIngest(_ arguments: [String]) {
@@ -169,28 +177,50 @@ func runIngest(_ arguments: [String]) {
         default: fail("unknown option \(flag)")
         }
     }
-    let root = URL(fileURLWithPath: directory ?? NSTemporaryDirectory()).appendingPathComponent("trialchain-ingest-bench-\(getpid())")
+    // With --dir, the generated trial and the workspace holding its protocol and consents are kept
+    // there and reused by later runs with the same participant count, so repeated runs time the
+    // measurement stage alone.
+    let root = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("ingest-\(generator.participants)") }
+        ?? URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("trialchain-ingest-bench-\(getpid())")
     defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
+    let files = FileManager.default
     do {
-        let (_, generateSeconds) = try time { try generator.write(to: root.appendingPathComponent("trial")) }
-        let csv = root.appendingPathComponent("trial/measurements/measurements.csv")
-        let bytes = (try FileManager.default.attributesOfItem(atPath: csv.path)[.size] as? NSNumber)?.intValue ?? 0
-        print(String(format: "generated %d participants in %.1f s; measurements.csv %.1f MB", generator.participants, generateSeconds, Double(bytes) / 1e6))
-        let workspace = try Workspace.create(at: root.appendingPathComponent("ws"), trialID: "BENCH", origin: "bench.trialchain.local/ingest")
+        let trial = root.appendingPathComponent("trial"), prepared = root.appendingPathComponent("ws-consents")
+        if !files.fileExists(atPath: trial.appendingPathComponent("protocol.xml").path) {
+            try? files.removeItem(at: trial)
+            let (_, generateSeconds) = try time { try generator.write(to: trial) }
+            print(String(format: "generated %d participants in %.1f s", generator.participants, generateSeconds))
+        }
+        let csv = trial.appendingPathComponent("measurements/measurements.csv")
+        let bytes = (try files.attributesOfItem(atPath: csv.path)[.size] as? NSNumber)?.intValue ?? 0
+        print(String(format: "measurements.csv: %.1f MB", Double(bytes) / 1e6))
+        if !files.fileExists(atPath: prepared.path) {
+            let staging = root.appendingPathComponent("ws-staging")
+            try? files.removeItem(at: staging)
+            let workspace = try Workspace.create(at: staging, trialID: "BENCH", origin: "bench.trialchain.local/ingest")
+            let ingestor = Ingestor(workspace: workspace)
+            _ = try ingestor.ingestProtocol(try InputFile(url: trial.appendingPathComponent("protocol.xml"), name: "protocol.xml"))
+            let consentFolder = trial.appendingPathComponent("consents")
+            let consents = try files.contentsOfDirectory(atPath: consentFolder.path).filter { $0.hasSuffix(".json") }.sorted()
+                .map { try InputFile(url: consentFolder.appendingPathComponent($0), name: "consents/\($0)") }
+            let (_, consentSeconds) = try time { try ingestor.ingestConsents(consents) }
+            print(String(format: "consents: %d files in %.2f s", consents.count, consentSeconds))
+            try files.moveItem(at: staging, to: prepared)
+        }
+        let workspaceURL = root.appendingPathComponent("ws")
+        try? files.removeItem(at: workspaceURL)
+        try files.copyItem(at: prepared, to: workspaceURL)
+        let workspace = try Workspace.open(at: workspaceURL)
         let ingestor = Ingestor(workspace: workspace)
-        _ = try ingestor.ingestProtocol(try InputFile(url: root.appendingPathComponent("trial/protocol.xml"), name: "protocol.xml"))
-        let consentFolder = root.appendingPathComponent("trial/consents")
-        let consents = try FileManager.default.contentsOfDirectory(atPath: consentFolder.path).filter { $0.hasSuffix(".json") }.sorted()
-            .map { try InputFile(url: consentFolder.appendingPathComponent($0), name: "consents/\($0)") }
-        let (_, consentSeconds) = try time { try ingestor.ingestConsents(consents) }
-        print(String(format: "consents: %d files in %.2f s", consents.count, consentSeconds))
-        let memoryBefore = peakMiB()
+        let memoryBefore = peakMiB(), cpuBefore = cpuSeconds()
         let (outcome, seconds) = try time { try ingestor.ingestMeasurements([try InputFile(url: csv, name: "measurements.csv")]) }
         guard case let .committed(receipt) = outcome else { fail("nothing ingested") }
         let rows = receipt.recordCount + receipt.rejectCount
         print(String(format: "measurements: %d rows (%d records, %d rejects) in %.2f s = %.0f rows/s, %.1f MB/s (parse, validate, hash, store, record tree, anchor)",
                      rows, receipt.recordCount, receipt.rejectCount, seconds, Double(rows) / seconds, Double(bytes) / 1e6 / seconds))
-        print(String(format: "peak memory: %.0f MiB (%.0f MiB before the measurement stage)", peakMiB(), memoryBefore))
+        let cpu = cpuSeconds()
+        print(String(format: "cpu: %.2f s user, %.2f s system (both threads); peak memory: %.0f MiB (%.0f MiB before the measurement stage)",
+                     cpu.user - cpuBefore.user, cpu.system - cpuBefore.system, peakMiB(), memoryBefore))
         // The contracts and reports of the sample trial, over the same records.
         for name in ["participant-payments", "dosing-adherence"] {
             let url = URL(fileURLWithPath: contracts).appendingPathComponent("\(name).yml")
@@ -217,8 +247,12 @@ func runCSV(_ arguments: [String]) {
     var records = 0, fields = 0
     do {
         let (_, seconds) = try time { try CSVReader(url: url).forEachRecord { records += 1; fields += $0.fields.count } }
-        print(String(format: "csv: %d records, %d fields, %.1f MB in %.2f s = %.0f MB/s, %.0f records/s",
+        print(String(format: "csv, a String per field: %d records, %d fields, %.1f MB in %.2f s = %.0f MB/s, %.0f records/s",
                      records, fields, Double(bytes) / 1e6, seconds, Double(bytes) / 1e6 / seconds, Double(records) / seconds))
+        var fieldBytes = 0
+        let (_, rowSeconds) = try time { try CSVReader(url: url).forEachRow { row in for index in 0..<row.count { fieldBytes += row[index].count } } }
+        print(String(format: "csv, fields in place: %.1f MB in %.2f s = %.0f MB/s, %.0f records/s (%d field bytes)",
+                     Double(bytes) / 1e6, rowSeconds, Double(bytes) / 1e6 / rowSeconds, Double(records) / rowSeconds, fieldBytes))
     } catch {
         fail("\(error)")
     }

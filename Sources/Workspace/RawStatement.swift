@@ -46,6 +46,19 @@ final class RawStatement {
         }
     }
 
+    /// Binds UTF-8 text that stays valid until the statement is executed (SQLite does not copy it).
+    func bind(_ position: Int32, staticText bytes: UnsafeRawBufferPointer) {
+        let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+        sqlite3_bind_text(handle, position, (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+                          Int32(bytes.count), isStatic)
+    }
+
+    /// Binds a blob that stays valid until the statement is executed (SQLite does not copy it).
+    func bind(_ position: Int32, staticBytes bytes: UnsafeRawBufferPointer) {
+        let isStatic = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+        sqlite3_bind_blob(handle, position, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), isStatic)
+    }
+
     func bindNull(_ position: Int32) {
         sqlite3_bind_null(handle, position)
     }
@@ -71,6 +84,15 @@ final class RawStatement {
     /// A TEXT column ("" for NULL).
     func string(_ column: Int32) -> String {
         sqlite3_column_text(handle, column).map { String(cString: $0) } ?? ""
+    }
+
+    /// True when the column is NULL.
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    /// The UTF-8 bytes of a TEXT column (empty for NULL), valid until the next step.
+    func text(_ column: Int32) -> UnsafeRawBufferPointer {
+        guard let base = sqlite3_column_text(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base, count: Int(sqlite3_column_bytes(handle, column)))
     }
 
     /// The bytes of a BLOB column, valid until the next step.

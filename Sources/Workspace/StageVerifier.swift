@@ -17,8 +17,8 @@ public struct StageReport: Sendable, Equatable {
     public var erasedBlobs = 0
 }
 
-/// Checks every stage run against its attestation: each record's canonical bytes hash to its
-/// stored leaf hash, the records' tree gives the attested `recordRoot` and `recordCount`, and
+/// Checks every stage run against its attestation: each record's canonical bytes (stored, or for
+/// a measurement rebuilt from its columns and salt) hash to its stored leaf hash, the records' tree gives the attested `recordRoot` and `recordCount`, and
 /// each artifact's blob in the object store has the digest the attestation names.
 struct StageVerifier {
     let db: Database
@@ -31,6 +31,10 @@ struct StageVerifier {
         var replaced: [String: String?] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT sha256, replaced_by FROM erased_objects") { replaced[row["sha256"]] = row["replaced_by"] as String? }
         report.erasedBlobs = replaced.count
+        var saltHex: [String: [UInt8]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT participant, salt FROM participant_salts") {
+            saltHex[row["participant"]] = Array(Hex.encode(Array(row["salt"] as Data)).utf8)
+        }
         let runs = try Row.fetchAll(db, sql: "SELECT id, stage, entry_idx, first_record, record_count, record_root FROM stage_runs ORDER BY id")
         let ledger = LedgerStore(db)
         for run in runs {
@@ -53,10 +57,14 @@ struct StageVerifier {
             // The run's records are the id range first_record ..< first_record + record_count.
             let first: Int64 = run["first_record"]
             let records = try RawStatement(db, sql: """
-                SELECT id, leaf_hash, canonical, source_file, source_line, run_id, participant, canonical IS NULL FROM records WHERE id >= ? AND id < ? ORDER BY id
+                SELECT id, leaf_hash, canonical, source_file, source_line, run_id, participant, canonical IS NULL,
+                       value IS NULL, site, visit, item, value, unit, observed_at,
+                       site IS NULL OR visit IS NULL OR item IS NULL OR observed_at IS NULL, unit IS NULL
+                FROM records WHERE id >= ? AND id < ? ORDER BY id
                 """)
             records.bind(1, first)
             records.bind(2, first + attestedCount)
+            var rebuilt: [UInt8] = []
             while try records.step() {
                 let index = records.int64(0) - first
                 let leafBytes = records.blob(1)
@@ -64,18 +72,49 @@ struct StageVerifier {
                     throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(frontier.size), location: "record missing or renumbered")
                 }
                 let leaf = TreeHash(copying: leafBytes)
-                let canonical = records.blob(2)
-                if records.int64(7) == 1 {
+                func altered(_ detail: String = "") -> IntegrityFailure {
+                    let file = records.string(3)
+                    let line = records.int64(4)
+                    return .recordAltered(run: runID, stage: stage, record: Int(index), location: "\(file)\(line > 0 ? ":\(line)" : "")\(detail)")
+                }
+                if records.int64(7) == 0 {
+                    let stored = records.blob(2)
+                    guard RFC6962.leafHash(stored).constantTimeEquals(leaf) else { throw altered() }
+                    // The columns (what contracts read) must say what the hashed bytes say.
+                    if records.int64(8) == 0 {
+                        guard let salt = saltHex[records.string(6)], records.int64(15) == 0 else { throw altered(": its columns were changed") }
+                        rebuilt.removeAll(keepingCapacity: true)
+                        salt.withUnsafeBytes { saltBytes in
+                            MeasurementContent.appendCanonical(participant: records.text(6), site: records.text(9), visit: records.text(10), item: records.text(11),
+                                                               value: records.text(12), unit: records.int64(16) == 1 ? nil : records.text(13),
+                                                               collectedAt: records.text(14), saltHex: saltBytes, to: &rebuilt)
+                        }
+                        guard rebuilt.elementsEqual(stored) else { throw altered(": its columns were changed") }
+                    } else {
+                        let content = (try? JSONValue.parse(stored))?["record"]
+                        guard content?["participant"]?.stringValue == records.string(6) else { throw altered(": its participant column was changed") }
+                    }
+                } else if records.int64(8) == 0 {
+                    // A measurement: its canonical bytes are its columns and its participant's salt.
+                    let participant = records.string(6)
+                    guard records.int64(15) == 0, let salt = saltHex[participant] else {
+                        throw altered(erased.contains(participant) ? ": its participant was erased, but its content was not removed"
+                                                                   : ": a column its content needs is missing, or its participant's salt")
+                    }
+                    rebuilt.removeAll(keepingCapacity: true)
+                    salt.withUnsafeBytes { saltBytes in
+                        MeasurementContent.appendCanonical(participant: records.text(6), site: records.text(9), visit: records.text(10), item: records.text(11),
+                                                           value: records.text(12), unit: records.int64(16) == 1 ? nil : records.text(13),
+                                                           collectedAt: records.text(14), saltHex: saltBytes, to: &rebuilt)
+                    }
+                    guard RFC6962.leafHash(rebuilt).constantTimeEquals(leaf) else { throw altered() }
+                } else {
                     // Blank content is an erasure's doing, and only an erasure's.
                     guard erased.contains(records.string(6)) else {
                         throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(index),
                                                              location: "\(records.string(3)): its content was removed, but its participant was never erased")
                     }
                     report.blankedRecords += 1
-                } else if !RFC6962.leafHash(Array(canonical)).constantTimeEquals(leaf) {
-                    let file = records.string(3)
-                    let line = records.int64(4)
-                    throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(index), location: "\(file)\(line > 0 ? ":\(line)" : "")")
                 }
                 frontier.append(leaf)
             }

@@ -97,7 +97,7 @@ public final class StageWriter {
     }
 
     /// Every salt already stored, as hex, by participant: for a stage that prepares its records
-    /// on another thread (it creates the salts of new participants itself, see `add(prepared:)`).
+    /// on another thread (it creates the salts of new participants itself, see `add(_:files:)`).
     public func storedSaltHex() throws -> [String: String] {
         var result: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT participant, salt FROM participant_salts") {
@@ -106,15 +106,37 @@ public final class StageWriter {
         return result
     }
 
-    /// Stores a record whose canonical bytes and leaf hash were computed elsewhere (with
-    /// `canonicalBytes(contentBytes:saltHex:)` and the participant's salt); `newSalt` is the salt
-    /// the preparer created for a participant first seen, stored here before the record.
-    public func add(prepared record: StageRecord, canonical: [UInt8], leaf: TreeHash, newSalt: [UInt8]?) throws {
-        if let newSalt {
-            try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [record.participant, Data(newSalt)])
-            salts[record.participant] = newSalt
+    /// Stores a batch of accepted measurements (their salts first) and adds their leaves to the
+    /// record tree. Measurement rows keep no canonical copy: `MeasurementContent` rebuilds it
+    /// from the columns and the salt (see `Workspace.canonicalBytes`).
+    /// - parameter files: artifact and source file name of each file index the rows refer to.
+    public func add(_ batch: MeasurementBatch, files: [(artifact: String, sourceFile: String)]) throws {
+        for (participant, salt) in batch.newSalts {
+            try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [participant, Data(salt)])
+            salts[participant] = salt
         }
-        try insert(record, canonical: canonical, leaf: leaf)
+        let s = insertRecord
+        try batch.forEachRow { row in
+            frontier.append(row.leaf)
+            s.bind(1, runID)
+            s.bind(2, firstRecord + Int64(recordCount))
+            s.bind(3, text: files[row.file].artifact)
+            s.bind(4, staticText: row.participant)
+            s.bind(5, staticText: row.site)
+            s.bind(6, staticText: row.visit)
+            s.bind(7, staticText: row.item)
+            s.bind(8, staticText: row.value)
+            if let unit = row.unit { s.bind(9, staticText: unit) } else { s.bindNull(9) }
+            s.bind(10, staticText: row.collectedAt)
+            s.bind(11, text: files[row.file].sourceFile)
+            s.bind(12, row.line)
+            s.bindNull(13)
+            try withUnsafeBytes(of: row.leaf) { leaf in
+                s.bind(14, staticBytes: leaf)
+                try s.execute()
+            }
+            recordCount += 1
+        }
     }
 
     /// Appends the leaf to the record tree and the row to `records`, numbered on from the run's first.

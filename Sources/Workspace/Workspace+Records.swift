@@ -16,7 +16,7 @@ public struct StoredRecord: Sendable, Equatable {
     public let value: String?
     public let observedAt: String?
     public let leafHash: TreeHash
-    /// `{"record":…,"salt":"…"}` (RFC 8785); `nil` unless asked for.
+    /// `{"record":…,"salt":"…"}` (RFC 8785); `nil` unless asked for, or when an erasure removed it.
     public let canonical: [UInt8]?
 }
 
@@ -53,7 +53,8 @@ extension Workspace {
                 }
                 result.append(RecordRun(runID: runID, stage: row["stage"], recordRoot: root, recordCount: row["record_count"]))
             }
-            let columns = "r.id, r.run_id, r.artifact, r.participant, r.site, r.visit, r.item, r.value, r.observed_at, r.leaf_hash" + (withCanonical ? ", r.canonical" : "")
+            let columns = "r.id, r.run_id, r.artifact, r.participant, r.site, r.visit, r.item, r.value, r.observed_at, r.leaf_hash"
+                + (withCanonical ? ", r.unit, r.canonical, (SELECT salt FROM participant_salts s WHERE s.participant = r.participant) AS salt" : "")
             let cursor = try Row.fetchCursor(db, sql: """
                 WITH current AS (\(current))
                 SELECT \(columns) FROM records r JOIN current c ON r.run_id = c.run_id AND r.artifact = c.artifact
@@ -65,7 +66,7 @@ extension Workspace {
                 }
                 try body(StoredRecord(id: row["id"], runID: row["run_id"], artifact: row["artifact"], participant: row["participant"], site: row["site"],
                                       visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"],
-                                      leafHash: leaf, canonical: withCanonical ? (row["canonical"] as Data?).map { Array($0) } : nil))
+                                      leafHash: leaf, canonical: withCanonical ? Workspace.canonicalBytes(row) : nil))
             }
             return result
         }
@@ -90,10 +91,32 @@ extension Workspace {
         }
         return StoredRecord(id: row["id"], runID: row["run_id"], artifact: row["artifact"], participant: row["participant"], site: row["site"],
                             visit: row["visit"], item: row["item"], value: row["value"], observedAt: row["observed_at"], leafHash: leaf,
-                            canonical: (row["canonical"] as Data?).map { Array($0) })
+                            canonical: canonicalBytes(row))
     }
 
-    static let recordColumns = "id, run_id, artifact, participant, site, visit, item, value, observed_at, leaf_hash, canonical"
+    /// Columns for `storedRecord`, with the participant's salt for rebuilding a measurement's bytes.
+    static let recordColumns = """
+        id, run_id, artifact, participant, site, visit, item, value, unit, observed_at, leaf_hash, canonical,
+        (SELECT salt FROM participant_salts s WHERE s.participant = records.participant) AS salt
+        """
+
+    /// A stored record's canonical bytes: the stored copy, or for a measurement (stored without a
+    /// copy, with a value) the bytes `MeasurementContent` rebuilds from its columns and salt.
+    /// Nil for a record whose content an erasure removed (or that cannot be rebuilt).
+    static func canonicalBytes(_ row: Row) -> [UInt8]? {
+        if let stored = row["canonical"] as Data? { return Array(stored) }
+        return measurementCanonical(participant: row["participant"], site: row["site"], visit: row["visit"], item: row["item"],
+                                    value: row["value"], unit: row["unit"], observedAt: row["observed_at"], salt: row["salt"])
+    }
+
+    /// The canonical bytes of a measurement record rebuilt from its columns and its participant's
+    /// salt; nil when a column it needs is missing (erased, or not a measurement).
+    static func measurementCanonical(participant: String, site: String?, visit: String?, item: String?, value: String?,
+                                     unit: String?, observedAt: String?, salt: Data?) -> [UInt8]? {
+        guard let site, let visit, let item, let value, let observedAt, let salt, salt.count == 32 else { return nil }
+        return MeasurementContent.canonical(participant: participant, site: site, visit: visit, item: item, value: value, unit: unit,
+                                            collectedAt: observedAt, saltHex: Hex.encode(Array(salt)))
+    }
 
     /// Records of a participant, optionally at a visit and of an item, by id (with canonical bytes).
     public func records(participant: String, visit: String? = nil, item: String? = nil, limit: Int = 1000) throws -> [StoredRecord] {

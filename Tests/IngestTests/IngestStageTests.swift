@@ -213,11 +213,24 @@ struct IngestStageTests {
 struct MeasurementRecordBytesTests {
     @Test(arguments: [("P-1", "101", "mmHg" as String?), ("P \"quoted\"\\", "sité\n", nil), ("\u{1}ctl", "", "µg/L")])
     func directBytesEqualTheCanonicalEncoding(participant: String, site: String, unit: String?) {
-        let direct = Ingestor.measurementBytes(participant: participant, site: site, visit: "SE.W2", item: "IT.X", value: "1.50",
-                                               unit: unit, collectedAt: "2026-02-01T10:00:00Z")
-        let general = CanonicalJSON.encode(Ingestor.measurementContent(participant: participant, site: site, visit: "SE.W2", item: "IT.X",
-                                                                         value: "1.50", unit: unit, collectedAt: "2026-02-01T10:00:00Z"))
-        #expect(direct == general)
+        let salt = String(repeating: "ab", count: 32)
+        let direct = MeasurementContent.canonical(participant: participant, site: site, visit: "SE.W2", item: "IT.X", value: "1.50",
+                                                  unit: unit, collectedAt: "2026-02-01T10:00:00Z", saltHex: salt)
+        let content = MeasurementContent.content(participant: participant, site: site, visit: "SE.W2", item: "IT.X",
+                                                 value: "1.50", unit: unit, collectedAt: "2026-02-01T10:00:00Z")
+        #expect(direct == CanonicalJSON.encode(["record": content, "salt": .string(salt)]))
+        #expect(direct == StageWriter.canonicalBytes(content: content, saltHex: salt))
+    }
+
+    @Test func storedMeasurementsRebuildTheirCanonicalBytesFromTheirColumns() throws {
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let record = try #require(try box.workspace.records(participant: "P-0001", item: "IT.SYSBP").first)
+        let canonical = try #require(record.canonical)
+        #expect(RFC6962.leafHash(canonical) == record.leafHash)
+        let content = try JSONValue.parse(canonical)["record"]
+        #expect(content?["value"]?.stringValue == record.value && content?["visit"]?.stringValue == record.visit)
+        #expect(content?["kind"]?.stringValue == "measurement" && content?["unit"]?.stringValue == "mmHg")
     }
 }
 
@@ -248,12 +261,54 @@ struct StageVerificationTests {
     @Test func anAlteredRecordIsNamedWithItsFileAndLine() throws {
         let box = try IngestSandbox()
         try box.ingestSample()
-        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"value\":\"', '\"value\":\"1') AS BLOB) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
+        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"status\":\"', '\"status\":\"x') AS BLOB) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 10")
+        guard case let .recordAltered(run, _, record, location)? = failure(box) else {
+            Issue.record("expected an altered record, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(run == 2 && record == 10 && location.hasPrefix("SampleData/consents/"))
+    }
+
+    @Test func columnsThatDisagreeWithStoredCanonicalBytesAreCaught() throws {
+        // The canonical copy still hashes to the leaf, but the columns contracts read were changed.
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        let measurement = try #require(try box.workspace.records(participant: "P-0001", item: "IT.SYSBP").first)
+        let canonical = Data(try #require(measurement.canonical)).map { String(format: "%02x", $0) }.joined()
+        try tamper(box, "UPDATE records SET canonical = x'\(canonical)', value = '999' WHERE id = \(measurement.id)")
+        guard case let .recordAltered(_, _, _, location)? = failure(box) else {
+            Issue.record("expected an altered measurement, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(location.hasPrefix("SampleData/measurements/site-101.csv:"))
+        try tamper(box, "UPDATE records SET canonical = NULL, value = '\(measurement.value ?? "")' WHERE id = \(measurement.id)")
+        #expect(failure(box) == nil)
+        try tamper(box, "UPDATE records SET participant = 'P-0002' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 3")
+        guard case let .recordAltered(run, _, record, _)? = failure(box) else {
+            Issue.record("expected an altered consent record, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(run == 2 && record == 3)
+    }
+
+    @Test func aMeasurementColumnChangedInTheDatabaseIsCaught() throws {
+        // Measurements are stored as columns only: the leaf hash covers what contracts read.
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        try tamper(box, "UPDATE records SET value = value || '0' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
         guard case let .recordAltered(run, _, record, location)? = failure(box) else {
             Issue.record("expected an altered record, got \(String(describing: failure(box)))")
             return
         }
         #expect(run == 3 && record == 10 && location.hasPrefix("SampleData/measurements/site-101.csv:"))
+        try tamper(box, "UPDATE records SET value = substr(value, 1, length(value) - 1) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
+        #expect(failure(box) == nil)
+        try tamper(box, "UPDATE records SET value = NULL WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 11")
+        guard case let .recordAltered(_, _, blanked, blankLocation)? = failure(box) else {
+            Issue.record("expected a blanked record to be refused, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(blanked == 11 && blankLocation.contains("never erased"))
     }
 
     @Test func aDeletedRecordOrBlobIsCaught() throws {

@@ -9,6 +9,29 @@ public struct CSVRecord: Equatable, Sendable {
     public let fields: [String]
 }
 
+/// One CSV record seen in place: its fields as UTF-8 bytes (valid UTF-8, no NUL), valid only
+/// during the call that receives it. For readers that must not allocate per row.
+public struct CSVRow {
+    /// The line the record starts on.
+    public let line: Int
+    let bytes: UnsafeRawBufferPointer
+    let bounds: UnsafeBufferPointer<Int>
+
+    /// The number of fields.
+    public var count: Int { bounds.count - 1 }
+
+    /// The bytes of field `index`.
+    public subscript(index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[bounds[index]..<bounds[index + 1]])
+    }
+
+    /// Field `index` as a string.
+    public func string(_ index: Int) -> String { String(decoding: self[index], as: UTF8.self) }
+
+    /// Every field as a string.
+    public var strings: [String] { (0..<count).map(string) }
+}
+
 /// A streaming RFC 4180 reader over libcsv: UTF-8 with or without BOM; LF, CRLF or CR line ends;
 /// quoted fields with `""` escapes and embedded line breaks. Memory does not grow with the file.
 ///
@@ -32,6 +55,13 @@ public final class CSVReader {
     /// Reads every record in order, the header row included.
     /// - throws: `CSVError` naming the file and line; whatever `body` throws.
     public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
+        try forEachRow { row in try body(CSVRecord(line: row.line, fields: row.strings)) }
+    }
+
+    /// Reads every record in order, the header row included, without copying fields out:
+    /// each row's bytes are valid only during the call.
+    /// - throws: `CSVError` naming the file and line; whatever `body` throws.
+    public func forEachRow(_ body: (CSVRow) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw CSVError.unreadable(file: displayName, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
         }
@@ -44,7 +74,7 @@ public final class CSVReader {
         defer { csv_free(&parser) }
         csv_set_blk_size(&parser, 1 << 16)
         // libcsv trims spaces and tabs around unquoted fields by default; keep every byte.
-        csv_set_space_func(&parser, { _ in 0 })
+        csv_set_space_func(&parser, trialchain_csv_never_space)
 
         var first = true
         var pendingCR = false
@@ -69,6 +99,16 @@ public final class CSVReader {
                     // A line ends at LF, CRLF or a lone CR.
                     var start = 0
                     var index = 0
+                    if !pendingCR, let base = raw.baseAddress, memchr(base, 0x0D, raw.count) == nil {
+                        // No CR in this chunk (the common case): lines end at LF, found with memchr.
+                        while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
+                            let end = base.distance(to: UnsafeRawPointer(found)) + 1
+                            try feed(&parser, raw, start..<end, state, context)
+                            start = end
+                            state.line += 1
+                        }
+                        index = raw.count
+                    }
                     while index < raw.count {
                         let byte = raw[index]
                         if pendingCR {
@@ -116,59 +156,98 @@ public final class CSVReader {
     }
 }
 
-/// State shared with libcsv's C callbacks through their context pointer.
+/// State shared with libcsv's C callbacks through their context pointer. Fields of the records
+/// completed in the current chunk are kept in one buffer, delivered and then reused.
 private final class ParseState {
     let file: String
     let maximumFieldBytes: Int
-    var line = 1
-    var recordLine = 1
-    var fields: [String] = []
-    var ready: [CSVRecord] = []
-    var error: CSVError?
-    var recordCount = 0
+    // Only the reader's own thread touches this state, through libcsv's callbacks: the dynamic
+    // exclusivity checks Swift would make on every field are not needed.
+    @exclusivity(unchecked) var line = 1
+    @exclusivity(unchecked) var recordLine = 1
+    @exclusivity(unchecked) var error: CSVError?
+    @exclusivity(unchecked) var recordCount = 0
+    /// Field bytes of the completed records, then of the record in progress.
+    @exclusivity(unchecked) private var bytes: [UInt8] = []
+    /// Field boundaries in `bytes`: each record's start, then the end of each of its fields.
+    @exclusivity(unchecked) private var bounds: [Int] = [0]
+    /// Per completed record: its line, and where its boundaries start in `bounds`.
+    @exclusivity(unchecked) private var records: [(line: Int, firstBound: Int)] = []
+    /// Where the record in progress starts in `bounds`.
+    @exclusivity(unchecked) private var openRecord = 0
 
     init(file: String, maximumFieldBytes: Int) {
         self.file = file
         self.maximumFieldBytes = maximumFieldBytes
+        bytes.reserveCapacity(1 << 21)
+        bounds.reserveCapacity(1 << 16)
     }
 
-    func addField(_ bytes: UnsafeRawBufferPointer) {
+    func addField(_ field: UnsafeRawBufferPointer) {
         guard error == nil else { return }
-        let column = fields.count + 1
-        if bytes.count > maximumFieldBytes {
+        let column = bounds.count - openRecord
+        if field.count > maximumFieldBytes {
             error = .fieldTooLong(file: file, line: recordLine, column: column, limit: maximumFieldBytes)
             return
         }
-        if bytes.contains(0) {
-            error = .nulByte(file: file, line: recordLine, column: column)
-            return
+        // ASCII without NUL is the common case; anything else is checked properly.
+        var plain = true
+        for byte in field where byte == 0 || byte >= 0x80 {
+            plain = false
+            break
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            error = .invalidUTF8(file: file, line: recordLine, column: column)
-            return
+        if !plain {
+            if field.contains(0) {
+                error = .nulByte(file: file, line: recordLine, column: column)
+                return
+            }
+            guard String(validating: field, as: UTF8.self) != nil else {
+                error = .invalidUTF8(file: file, line: recordLine, column: column)
+                return
+            }
         }
-        fields.append(text)
+        bytes.append(contentsOf: field)
+        bounds.append(bytes.count)
     }
 
     func endRecord() {
         guard error == nil else { return }
-        ready.append(CSVRecord(line: recordLine, fields: fields))
+        records.append((recordLine, openRecord))
         recordCount += 1
-        fields = []
+        openRecord = bounds.count
+        bounds.append(bytes.count)
     }
 
-    func deliver(_ body: (CSVRecord) throws -> Void) throws {
+    func deliver(_ body: (CSVRow) throws -> Void) throws {
         if let error { throw error }
-        for record in ready { try body(record) }
-        ready.removeAll(keepingCapacity: true)
+        guard !records.isEmpty else { return }
+        try bytes.withUnsafeBytes { buffer in
+            try bounds.withUnsafeBufferPointer { allBounds in
+                for (index, record) in records.enumerated() {
+                    // Up to the next record's start, which repeats this record's last end.
+                    let end = (index + 1 < records.count ? records[index + 1].firstBound : openRecord) - 1
+                    try body(CSVRow(line: record.line, bytes: buffer, bounds: UnsafeBufferPointer(rebasing: allBounds[record.firstBound...end])))
+                }
+            }
+        }
+        // Keep the record in progress (a quoted field may span chunks) at the front.
+        let keptFrom = bounds[openRecord]
+        let kept = Array(bounds[openRecord...]).map { $0 - keptFrom }
+        bytes.removeSubrange(0..<keptFrom)
+        bounds.removeAll(keepingCapacity: true)
+        bounds.append(contentsOf: kept)
+        records.removeAll(keepingCapacity: true)
+        openRecord = 0
     }
 }
 
 private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { data, length, context in
-    let state = Unmanaged<ParseState>.fromOpaque(context!).takeUnretainedValue()
-    state.addField(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length))
+    // The reader keeps the state alive for the whole parse: no retain per call.
+    Unmanaged<ParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef {
+        $0.addField(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : length))
+    }
 }
 
 private let rowCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, context in
-    Unmanaged<ParseState>.fromOpaque(context!).takeUnretainedValue().endRecord()
+    Unmanaged<ParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.endRecord() }
 }

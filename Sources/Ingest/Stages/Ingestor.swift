@@ -141,51 +141,6 @@ public struct Ingestor {
         }
     }
 
-    /// The canonical JSON of a measurement record's content, written directly (keys in RFC 8785
-    /// order): equal to `CanonicalJSON.encode(measurementContent(…))`, much cheaper per row.
-    static func measurementBytes(participant: String, site: String, visit: String, item: String, value: String,
-                                 unit: String?, collectedAt: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(192)
-        func member(_ key: [UInt8], _ text: String) {
-            out.append(contentsOf: key)
-            CanonicalJSON.appendString(text, to: &out)
-        }
-        member(MeasurementKeys.collectedAt, collectedAt)
-        member(MeasurementKeys.item, item)
-        out.append(contentsOf: MeasurementKeys.kind)
-        member(MeasurementKeys.participant, participant)
-        member(MeasurementKeys.site, site)
-        if let unit { member(MeasurementKeys.unit, unit) }
-        member(MeasurementKeys.value, value)
-        member(MeasurementKeys.visit, visit)
-        out.append(UInt8(ascii: "}"))
-        return out
-    }
-
-    /// The member prefixes of a measurement record, in RFC 8785 key order.
-    enum MeasurementKeys {
-        static let collectedAt = Array(#"{"collectedAt":"#.utf8)
-        static let item = Array(#","item":"#.utf8)
-        static let kind = Array(#","kind":"measurement""#.utf8)
-        static let participant = Array(#","participant":"#.utf8)
-        static let site = Array(#","site":"#.utf8)
-        static let unit = Array(#","unit":"#.utf8)
-        static let value = Array(#","value":"#.utf8)
-        static let visit = Array(#","visit":"#.utf8)
-    }
-
-    /// A measurement record's content as JSON (what `measurementBytes` encodes).
-    static func measurementContent(participant: String, site: String, visit: String, item: String, value: String,
-                                   unit: String?, collectedAt: String) -> JSONValue {
-        var content: [String: JSONValue] = [
-            "kind": "measurement", "participant": .string(participant), "site": .string(site), "visit": .string(visit),
-            "item": .string(item), "value": .string(value), "collectedAt": .string(collectedAt),
-        ]
-        if let unit { content["unit"] = .string(unit) }
-        return .object(content)
-    }
-
     static func entryField(_ entry: Int?, _ field: String) -> String {
         guard let entry else { return field }
         return field.hasPrefix("entry[") ? field : "entry[\(entry)].\(field)"
@@ -214,9 +169,8 @@ public struct Ingestor {
             parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
-            try Ingestor.keepSources(sorted, writer)
             // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
-            let channel = BatchChannel<PreparedMeasurement>(capacity: 8)
+            let channel = BatchChannel<PreparedChunk>(capacity: 4)
             let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents)
             let salts = try writer.storedSaltHex()
             let reader = Thread { preparer.run(salts: salts, into: channel) }
@@ -226,29 +180,29 @@ public struct Ingestor {
                 channel.cancel()
                 channel.waitUntilFinished()
             }
+            // The sources go to the object store while the reader starts on them.
+            try Ingestor.keepSources(sorted, writer)
+            let names = sorted.map { (artifact: "measurements/\($0.baseName)", sourceFile: $0.name) }
             var artifacts: [StageArtifact] = []
-            var rows = 0
-            var recordsBefore = 0, rejectsBefore = 0
-            while let batch = try channel.receive() {
-                for item in batch {
-                    switch item {
-                    case let .record(record, canonical, leaf, newSalt):
-                        try writer.add(prepared: record, canonical: canonical, leaf: leaf, newSalt: newSalt)
-                    case let .reject(reject):
-                        try writer.reject(reject)
-                    case let .endOfFile(index):
+            var rows = 0, reported = 0
+            while let chunks = try channel.receive() {
+                for chunk in chunks {
+                    try writer.add(chunk.batch, files: names)
+                    for reject in chunk.rejects { try writer.reject(reject) }
+                    rows += chunk.batch.count + chunk.rejects.count
+                    for (index, records, rejects) in chunk.finishedFiles {
                         let file = sorted[index]
                         let artifact: JSONValue = [
                             "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
-                            "records": .integer(Int64(writer.recordCount - recordsBefore)), "rejects": .integer(Int64(writer.rejectCount - rejectsBefore)),
+                            "records": .integer(Int64(records)), "rejects": .integer(Int64(rejects)),
                             "protocol": .string(protocolVersion.sha256),
                         ]
-                        artifacts.append(StageArtifact(name: "measurements/\(file.baseName)", bytes: CanonicalJSON.encode(artifact)))
-                        (recordsBefore, rejectsBefore) = (writer.recordCount, writer.rejectCount)
-                        continue
+                        artifacts.append(StageArtifact(name: names[index].artifact, bytes: CanonicalJSON.encode(artifact)))
                     }
-                    rows += 1
-                    if rows & 0xFFFF == 0 { progress?(rows, sorted[artifacts.count].name) }
+                    if rows - reported >= 1 << 16, artifacts.count < sorted.count {
+                        reported = rows
+                        progress?(rows, sorted[artifacts.count].name)
+                    }
                 }
             }
             return artifacts

@@ -3,104 +3,200 @@ import Foundation
 import MerkleLog
 import Workspace
 
-/// What the measurement stage's reader thread hands to the thread that writes.
-enum PreparedMeasurement: Sendable {
-    /// An accepted row: its record, canonical bytes and leaf hash, and the salt created for a
-    /// participant first seen (to be stored before the record).
-    case record(StageRecord, canonical: [UInt8], leaf: TreeHash, newSalt: [UInt8]?)
-    /// A rejected row.
-    case reject(StageReject)
-    /// The end of input file `index`.
-    case endOfFile(index: Int)
+/// What the measurement stage's reader thread hands to the thread that writes: accepted rows
+/// down to their leaf hashes, rejects, and the files read to their end (with their counts).
+struct PreparedChunk: Sendable {
+    var batch: MeasurementBatch
+    var rejects: [StageReject] = []
+    var finishedFiles: [(index: Int, records: Int, rejects: Int)] = []
+
+    init() { batch = MeasurementBatch(capacity: MeasurementPreparer.batchSize) }
 }
 
 /// The reader side of the measurement stage, run on a thread of its own: streams each CSV,
 /// checks every row against the protocol and the consents, and prepares accepted rows down to
-/// their leaf hashes, so that the writing thread only stores them. Batches go through a bounded
+/// their leaf hashes, so that the writing thread only stores them. Chunks go through a bounded
 /// channel, so memory does not grow with the file.
+///
+/// The common row (known visit and item, a plain value, a `…Z` time) is checked and hashed from
+/// the CSV buffer's bytes without allocating (`MeasurementFastCheck`); any other row takes the
+/// validator's path, which decides and explains.
 struct MeasurementPreparer: Sendable {
     let files: [InputFile]
     let layout: MeasurementLayout
     let validator: MeasurementValidator
+    let fastCheck: MeasurementFastCheck
     let consents: ConsentIndex
-    static let batchSize = 4096
+    static let batchSize = 8192
 
-    func run(salts known: [String: String], into channel: BatchChannel<PreparedMeasurement>) {
-        var salts = known
-        var batch: [PreparedMeasurement] = []
-        batch.reserveCapacity(MeasurementPreparer.batchSize)
-        struct Cancelled: Error {}
-        func emit(_ item: PreparedMeasurement) throws {
-            batch.append(item)
-            if batch.count >= MeasurementPreparer.batchSize {
-                guard channel.send(batch) else { throw Cancelled() }
-                batch.removeAll(keepingCapacity: true)
+    init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex) {
+        self.files = files
+        self.layout = layout
+        self.validator = validator
+        self.fastCheck = MeasurementFastCheck(validator.trialProtocol)
+        self.consents = consents
+    }
+
+    /// A participant's salt and consent, looked up once per participant.
+    private struct Participant {
+        var bytes: [UInt8]
+        var saltHex: [UInt8]
+        var period: ConsentIndex.Period?
+    }
+
+    private struct Cancelled: Error {}
+
+    /// The reader thread's working state. Only that thread touches it: no dynamic exclusivity
+    /// checks on the hot path.
+    private final class State {
+        @exclusivity(unchecked) var chunk = PreparedChunk()
+        @exclusivity(unchecked) var salts: [String: [UInt8]]
+        @exclusivity(unchecked) var participants: [Participant] = []
+        @exclusivity(unchecked) var byName: [String: Int] = [:]
+        @exclusivity(unchecked) var current = -1
+        let consents: ConsentIndex
+
+        init(salts: [String: [UInt8]], consents: ConsentIndex) {
+            self.salts = salts
+            self.consents = consents
+        }
+
+        /// The participant's index in `participants`; a participant first seen gets a salt
+        /// (stored with the current chunk) unless one is stored already.
+        func participant(_ bytes: UnsafeRawBufferPointer) -> Int {
+            if current >= 0, participants[current].bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return current }
+            let name = String(decoding: bytes, as: UTF8.self)
+            if let known = byName[name] {
+                current = known
+                return known
             }
+            let saltHex: [UInt8]
+            if let stored = salts[name] {
+                saltHex = stored
+            } else {
+                let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+                saltHex = Array(Hex.encode(salt).utf8)
+                salts[name] = saltHex
+                chunk.batch.addSalt(salt, for: name)
+            }
+            participants.append(Participant(bytes: Array(bytes), saltHex: saltHex, period: consents.periods[name]))
+            current = participants.count - 1
+            byName[name] = current
+            return current
+        }
+
+        /// Adds an accepted row to the chunk.
+        func accept(_ row: CSVRow, _ columns: Columns, participant: Int, collectedAt: UnsafeRawBufferPointer, file: Int) {
+            participants[participant].saltHex.withUnsafeBytes { saltHex in
+                _ = chunk.batch.append(participant: row[columns.participant], site: columns.site.map { row[$0] } ?? Columns.empty,
+                                       visit: row[columns.visit], item: row[columns.item], value: row[columns.value],
+                                       unit: columns.unit.map { row[$0] }, collectedAt: collectedAt,
+                                       saltHex: saltHex, file: file, line: row.line)
+            }
+        }
+    }
+
+    func run(salts known: [String: String], into channel: BatchChannel<PreparedChunk>) {
+        let state = State(salts: known.mapValues { Array($0.utf8) }, consents: consents)
+        func flush() throws {
+            guard channel.send([state.chunk]) else { throw Cancelled() }
+            state.chunk = PreparedChunk()
         }
         do {
             for (index, file) in files.enumerated() {
-                let artifactName = "measurements/\(file.baseName)"
-                var positions: [String: Int]?
-                var width = 0
-                try CSVReader(url: file.url, displayName: file.name).forEachRecord { record in
-                    guard let columns = positions else {
-                        positions = try layout.positions(header: record.fields, file: file.name)
-                        width = record.fields.count
+                var columns: Columns?
+                var records = 0, rejects = 0
+                try CSVReader(url: file.url, displayName: file.name).forEachRow { row in
+                    guard let columns else {
+                        columns = Columns(try layout.positions(header: row.strings, file: file.name), width: row.count)
                         return
                     }
-                    func reject(_ field: String, _ reason: String) throws {
-                        try emit(.reject(StageReject(file: file.name, line: record.line, field: field, reason: reason,
-                                                     raw: record.fields.joined(separator: ","))))
-                    }
-                    guard record.fields.count == width else {
-                        try reject("(row)", "expected \(width) fields as in the header, found \(record.fields.count)")
-                        return
-                    }
-                    func field(_ name: String) -> String { columns[name].map { record.fields[$0] } ?? "" }
-                    let participant = field("participant"), visit = field("visit"), item = field("item")
-                    let value = field("value"), unit = columns["unit"] == nil ? nil : field("unit"), collected = field("collected_at")
-                    guard !participant.isEmpty else { try reject(layout.columns["participant"]!, "empty"); return }
-                    guard let time = TrialTime(collected) else {
-                        try reject(layout.columns["collected_at"]!, "\"\(collected)\" is not an ISO 8601 date-time with a time zone")
-                        return
-                    }
-                    if let problem = validator.problem(visit: visit, item: item, value: value, unit: unit) {
-                        try reject(layout.columns[problem.field] ?? problem.field, problem.reason)
-                        return
-                    }
-                    if let problem = consents.problem(participant: participant, at: time) {
-                        try reject(layout.columns["collected_at"]!, problem)
-                        return
-                    }
-                    var newSalt: [UInt8]?
-                    let saltHex: String
-                    if let known = salts[participant] {
-                        saltHex = known
+                    if row.count == columns.width, let participant = fastPath(row, columns, state) {
+                        state.accept(row, columns, participant: participant, collectedAt: row[columns.collectedAt], file: index)
+                        records += 1
                     } else {
-                        let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-                        saltHex = Hex.encode(salt)
-                        salts[participant] = saltHex
-                        newSalt = salt
+                        switch slowPath(row, columns, file: file) {
+                        case let .rejected(reject):
+                            state.chunk.rejects.append(reject)
+                            rejects += 1
+                        case let .accepted(collectedAt):
+                            let participant = state.participant(row[columns.participant])
+                            collectedAt.withUnsafeBytes { state.accept(row, columns, participant: participant, collectedAt: $0, file: index) }
+                            records += 1
+                        }
                     }
-                    let site = field("site")
-                    let collectedAt = time.description
-                    let content = Ingestor.measurementBytes(participant: participant, site: site, visit: visit, item: item,
-                                                            value: value, unit: unit, collectedAt: collectedAt)
-                    let canonical = StageWriter.canonicalBytes(contentBytes: content, saltHex: saltHex)
-                    let stored = StageRecord(artifact: artifactName, participant: participant, site: site, visit: visit, item: item,
-                                             value: value, unit: unit, observedAt: collectedAt, sourceFile: file.name,
-                                             sourceLine: record.line, content: .null)
-                    try emit(.record(stored, canonical: canonical, leaf: RFC6962.leafHash(canonical), newSalt: newSalt))
+                    if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
                 }
-                if positions == nil { throw CSVError.empty(file: file.name) }
-                try emit(.endOfFile(index: index))
+                if columns == nil { throw CSVError.empty(file: file.name) }
+                state.chunk.finishedFiles.append((index, records, rejects))
             }
-            if !batch.isEmpty, !channel.send(batch) { throw Cancelled() }
+            try flush()
             channel.finish(nil)
         } catch is Cancelled {
             channel.finish(nil)
         } catch {
             channel.finish(error)
+        }
+    }
+
+    /// The common row, checked on its bytes: the participant's index when it is certainly acceptable.
+    private func fastPath(_ row: CSVRow, _ columns: Columns, _ state: State) -> Int? {
+        let who = row[columns.participant]
+        guard !who.isEmpty, let time = TrialTime(canonicalUTC: row[columns.collectedAt]),
+              fastCheck.accepts(visit: row[columns.visit], item: row[columns.item], value: row[columns.value],
+                                unit: columns.unit.map { row[$0] }) else { return nil }
+        let found = state.participant(who)
+        guard let period = state.participants[found].period, time >= period.from, period.until.map({ time < $0 }) ?? true else { return nil }
+        return found
+    }
+
+    /// What the validator made of a row.
+    private enum Verdict {
+        case rejected(StageReject)
+        /// Accepted, with its collection time normalised to UTC.
+        case accepted(collectedAt: [UInt8])
+    }
+
+    /// Any other row, through the validator: its reject, or its normalised collection time.
+    private func slowPath(_ row: CSVRow, _ columns: Columns, file: InputFile) -> Verdict {
+        let fields = row.strings
+        func reject(_ field: String, _ reason: String) -> Verdict {
+            .rejected(StageReject(file: file.name, line: row.line, field: field, reason: reason, raw: fields.joined(separator: ",")))
+        }
+        guard fields.count == columns.width else {
+            return reject("(row)", "expected \(columns.width) fields as in the header, found \(fields.count)")
+        }
+        let visit = fields[columns.visit], item = fields[columns.item], value = fields[columns.value]
+        let unit = columns.unit.map { fields[$0] }, collected = fields[columns.collectedAt]
+        guard !fields[columns.participant].isEmpty else { return reject(layout.columns["participant"]!, "empty") }
+        guard let time = TrialTime(collected) else {
+            return reject(layout.columns["collected_at"]!, "\"\(collected)\" is not an ISO 8601 date-time with a time zone")
+        }
+        if let problem = validator.problem(visit: visit, item: item, value: value, unit: unit) {
+            return reject(layout.columns[problem.field] ?? problem.field, problem.reason)
+        }
+        if let problem = consents.problem(participant: fields[columns.participant], at: time) {
+            return reject(layout.columns["collected_at"]!, problem)
+        }
+        return .accepted(collectedAt: Array(time.description.utf8))
+    }
+
+    /// Where each field is in a file's rows.
+    struct Columns {
+        static var empty: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
+        let width: Int
+        let participant: Int, visit: Int, item: Int, value: Int, collectedAt: Int
+        let site: Int?, unit: Int?
+
+        init(_ positions: [String: Int], width: Int) {
+            self.width = width
+            participant = positions["participant"]!
+            visit = positions["visit"]!
+            item = positions["item"]!
+            value = positions["value"]!
+            collectedAt = positions["collected_at"]!
+            site = positions["site"]
+            unit = positions["unit"]
         }
     }
 }
