@@ -180,8 +180,9 @@ public final class Workspace: Sendable {
         configuration.prepareDatabase { db in
             // Durable commits: a stage that reported success survives a power cut.
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 64 MiB of page cache: big batches spill to the WAL less often.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 32 MiB of page cache: big batches spill to the WAL less often, and ingest stays
+            // under 100 MB whatever the file size (measured: no faster with 64 MiB).
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         return configuration
     }
