@@ -72,6 +72,15 @@ struct StageVerifier {
                     throw IntegrityFailure.recordAltered(run: runID, stage: stage, record: Int(frontier.size), location: "record missing or renumbered")
                 }
                 let leaf = TreeHash(copying: leafBytes)
+                /// A measurement's canonical bytes from this row's columns and the salt, into `rebuilt`.
+                func rebuild(_ salt: [UInt8]) {
+                    rebuilt.removeAll(keepingCapacity: true)
+                    salt.withUnsafeBytes { saltBytes in
+                        MeasurementContent.appendCanonical(participant: records.text(6), site: records.text(9), visit: records.text(10), item: records.text(11),
+                                                           value: records.text(12), unit: records.int64(16) == 1 ? nil : records.text(13),
+                                                           collectedAt: records.text(14), saltHex: saltBytes, to: &rebuilt)
+                    }
+                }
                 func altered(_ detail: String = "") -> IntegrityFailure {
                     let file = records.string(3)
                     let line = records.int64(4)
@@ -83,12 +92,7 @@ struct StageVerifier {
                     // The columns (what contracts read) must say what the hashed bytes say.
                     if records.int64(8) == 0 {
                         guard let salt = saltHex[records.string(6)], records.int64(15) == 0 else { throw altered(": its columns were changed") }
-                        rebuilt.removeAll(keepingCapacity: true)
-                        salt.withUnsafeBytes { saltBytes in
-                            MeasurementContent.appendCanonical(participant: records.text(6), site: records.text(9), visit: records.text(10), item: records.text(11),
-                                                               value: records.text(12), unit: records.int64(16) == 1 ? nil : records.text(13),
-                                                               collectedAt: records.text(14), saltHex: saltBytes, to: &rebuilt)
-                        }
+                        rebuild(salt)
                         guard rebuilt.elementsEqual(stored) else { throw altered(": its columns were changed") }
                     } else {
                         let content = (try? JSONValue.parse(stored))?["record"]
@@ -101,12 +105,7 @@ struct StageVerifier {
                         throw altered(erased.contains(participant) ? ": its participant was erased, but its content was not removed"
                                                                    : ": a column its content needs is missing, or its participant's salt")
                     }
-                    rebuilt.removeAll(keepingCapacity: true)
-                    salt.withUnsafeBytes { saltBytes in
-                        MeasurementContent.appendCanonical(participant: records.text(6), site: records.text(9), visit: records.text(10), item: records.text(11),
-                                                           value: records.text(12), unit: records.int64(16) == 1 ? nil : records.text(13),
-                                                           collectedAt: records.text(14), saltHex: saltBytes, to: &rebuilt)
-                    }
+                    rebuild(salt)
                     guard RFC6962.leafHash(rebuilt).constantTimeEquals(leaf) else { throw altered() }
                 } else {
                     // Blank content is an erasure's doing, and only an erasure's.
