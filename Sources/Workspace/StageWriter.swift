@@ -96,12 +96,13 @@ public final class StageWriter {
         return leaf
     }
 
-    /// Every salt already stored, as hex, by participant: for a stage that prepares its records
-    /// on another thread (it creates the salts of new participants itself, see `add(_:files:)`).
-    public func storedSaltHex() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT participant, salt FROM participant_salts") {
-            result[row["participant"]] = MerkleLog.Hex.encode(Array(row["salt"] as Data))
+    /// Every salt already stored, as lowercase hex bytes, by participant: for a stage that
+    /// prepares its records on another thread (it creates the salts of new participants itself, see `add(_:files:)`).
+    public func storedSaltHex() throws -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT participant, salt FROM participant_salts")
+        while let row = try rows.next() {
+            result[row["participant"]] = Array(MerkleLog.Hex.encode(Array(row["salt"] as Data)).utf8)
         }
         return result
     }

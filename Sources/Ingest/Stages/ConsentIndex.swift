@@ -24,12 +24,16 @@ public struct ConsentIndex: Sendable {
 
     /// Builds the index from consent artifacts (the JSON the consents stage writes).
     public init(artifacts: [JSONValue]) {
-        for artifact in artifacts {
-            for consent in artifact["consents"]?.arrayValue ?? [] {
-                guard let participant = consent["participant"]?.stringValue,
-                      let start = consent["periodStart"]?.stringValue.flatMap(TrialTime.init) else { continue }
-                add(participant: participant, start: start, end: consent["periodEnd"]?.stringValue.flatMap(TrialTime.init))
-            }
+        for artifact in artifacts { add(artifact: artifact) }
+    }
+
+    /// Adds the consents of one consent artifact (the JSON the consents stage writes): callers
+    /// with many artifacts parse and add them one at a time, so only the index stays in memory.
+    public mutating func add(artifact: JSONValue) {
+        for consent in artifact["consents"]?.arrayValue ?? [] {
+            guard let participant = consent["participant"]?.stringValue,
+                  let start = consent["periodStart"]?.stringValue.flatMap(TrialTime.init) else { continue }
+            add(participant: participant, start: start, end: consent["periodEnd"]?.stringValue.flatMap(TrialTime.init))
         }
     }
 

@@ -158,7 +158,8 @@ public struct Ingestor {
                                    progress: ((Int, String) -> Void)? = nil) throws -> StageOutcome {
         let (model, protocolVersion) = try currentProtocol()
         let consentVersions = try workspace.latestArtifacts(prefix: "consents/")
-        let consents = ConsentIndex(artifacts: try consentVersions.map { try JSONValue.parse(try workspace.artifactBytes($0)) })
+        var consents = ConsentIndex()
+        for version in consentVersions { consents.add(artifact: try JSONValue.parse(try workspace.artifactBytes(version))) }
         let validator = MeasurementValidator(model)
         let sorted = files.sorted { $0.name < $1.name }
         let layout = options.layout

@@ -96,8 +96,8 @@ struct MeasurementPreparer: Sendable {
         }
     }
 
-    func run(salts known: [String: String], into channel: BatchChannel<PreparedChunk>) {
-        let state = State(salts: known.mapValues { Array($0.utf8) }, consents: consents)
+    func run(salts known: [String: [UInt8]], into channel: BatchChannel<PreparedChunk>) {
+        let state = State(salts: known, consents: consents)
         func flush() throws {
             guard channel.send([state.chunk]) else { throw Cancelled() }
             state.chunk = PreparedChunk()
