@@ -75,13 +75,10 @@ public struct StageRecord: Sendable {
     public var sourceLine: Int?
     /// The record's content (without the salt).
     public var content: JSONValue
-    /// The content's RFC 8785 bytes, when the caller wrote them directly (a hot path); they must
-    /// equal `CanonicalJSON.encode(content)`.
-    public var contentBytes: [UInt8]?
 
     public init(artifact: String, participant: String, site: String? = nil, visit: String? = nil, item: String? = nil,
                 value: String? = nil, unit: String? = nil, observedAt: String? = nil, sourceFile: String, sourceLine: Int? = nil,
-                content: JSONValue, contentBytes: [UInt8]? = nil) {
+                content: JSONValue) {
         self.artifact = artifact
         self.participant = participant
         self.site = site
@@ -93,7 +90,6 @@ public struct StageRecord: Sendable {
         self.sourceFile = sourceFile
         self.sourceLine = sourceLine
         self.content = content
-        self.contentBytes = contentBytes
     }
 }
 

@@ -66,7 +66,7 @@ public final class StageWriter {
     }
 
     /// `{"record":<content>,"salt":"<hex>"}`: already canonical, since "record" sorts before "salt".
-    public static func canonicalBytes(contentBytes: [UInt8], saltHex: String) -> [UInt8] {
+    static func canonicalBytes(contentBytes: [UInt8], saltHex: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(contentBytes.count + saltHex.utf8.count + 24)
         out += Array(#"{"record":"#.utf8)
@@ -89,8 +89,7 @@ public final class StageWriter {
     @discardableResult
     public func add(_ record: StageRecord) throws -> TreeHash {
         let saltHex = try hexSalt(for: record.participant)
-        let canonical = record.contentBytes.map { StageWriter.canonicalBytes(contentBytes: $0, saltHex: saltHex) }
-            ?? StageWriter.canonicalBytes(content: record.content, saltHex: saltHex)
+        let canonical = StageWriter.canonicalBytes(content: record.content, saltHex: saltHex)
         let leaf = RFC6962.leafHash(canonical)
         try insert(record, canonical: canonical, leaf: leaf)
         return leaf
