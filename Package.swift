@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
+        // One C call Swift cannot make (variadic `sqlite3_config`); its header exposes no SQLite type.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // RFC 6962/9162 Merkle trees: hashing, tiles, proofs, verification. Knows nothing of trials.
         .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -44,7 +46,7 @@ let package = Package(
         ]),
         // The on-disk workspace: SQLite ledger store, object store, keys.
         .target(name: "Workspace", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation",
+            "MerkleLog", "SignedNote", "Attestation", "CSQLiteTuning",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -20,8 +20,17 @@ public struct MeasurementBatch: Sendable {
     /// Salts created for participants first seen in this batch, stored before its rows.
     public private(set) var newSalts: [(participant: String, salt: [UInt8])] = []
     private var canonical: [UInt8] = []
+    /// The run's record tree after this batch's rows: hashed here, on the thread that builds the
+    /// batch, so that the writing thread only stores.
+    public private(set) var tree: MerkleFrontier
+    /// The record tree's size before this batch.
+    let treeSizeBefore: UInt64
 
-    public init(capacity: Int) {
+    /// - parameter tree: the record tree the batch continues (the previous batch's `tree`; an
+    ///   empty tree for a run's first).
+    public init(capacity: Int, continuing tree: MerkleFrontier = MerkleFrontier()) {
+        self.tree = tree
+        treeSizeBefore = tree.size
         rows.reserveCapacity(capacity)
         bytes.reserveCapacity(capacity * 64)
         canonical.reserveCapacity(512)
@@ -56,6 +65,7 @@ public struct MeasurementBatch: Sendable {
         MeasurementContent.appendCanonical(participant: participant, site: site, visit: visit, item: item, value: value,
                                            unit: unit, collectedAt: collectedAt, saltHex: saltHex, to: &canonical)
         let leaf = RFC6962.leafHash(canonical)
+        tree.append(leaf)
         rows.append(Row(offsets: (p, s, v, i, va, u, c, UInt32(bytes.count)), hasUnit: unit != nil, file: Int32(file), line: Int64(line), leaf: leaf))
         return leaf
     }

@@ -106,21 +106,30 @@ public final class StageWriter {
         return result
     }
 
-    /// Stores a batch of accepted measurements (their salts first) and adds their leaves to the
-    /// record tree. Measurement rows keep no canonical copy: `MeasurementContent` rebuilds it
+    /// Stores a batch of accepted measurements (their salts first) and takes on the record tree
+    /// the batch carries. Measurement rows keep no canonical copy: `MeasurementContent` rebuilds it
     /// from the columns and the salt (see `Workspace.canonicalBytes`).
     /// - parameter files: artifact and source file name of each file index the rows refer to.
+    /// - precondition: the batch continues this run's record tree (built on the previous batch's `tree`).
     public func add(_ batch: MeasurementBatch, files: [(artifact: String, sourceFile: String)]) throws {
+        precondition(batch.treeSizeBefore == frontier.size && batch.tree.size == frontier.size + UInt64(batch.count),
+                     "a measurement batch must continue the run's record tree")
         for (participant, salt) in batch.newSalts {
             try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [participant, Data(salt)])
             salts[participant] = salt
         }
         let s = insertRecord
+        // Bindings survive each row's reset: what is the same for many rows is bound once.
+        s.bind(1, runID)
+        s.bindNull(13)
+        var boundFile = -1
         try batch.forEachRow { row in
-            frontier.append(row.leaf)
-            s.bind(1, runID)
+            if row.file != boundFile {
+                s.bind(3, text: files[row.file].artifact)
+                s.bind(11, text: files[row.file].sourceFile)
+                boundFile = row.file
+            }
             s.bind(2, firstRecord + Int64(recordCount))
-            s.bind(3, text: files[row.file].artifact)
             s.bind(4, staticText: row.participant)
             s.bind(5, staticText: row.site)
             s.bind(6, staticText: row.visit)
@@ -128,15 +137,14 @@ public final class StageWriter {
             s.bind(8, staticText: row.value)
             if let unit = row.unit { s.bind(9, staticText: unit) } else { s.bindNull(9) }
             s.bind(10, staticText: row.collectedAt)
-            s.bind(11, text: files[row.file].sourceFile)
             s.bind(12, row.line)
-            s.bindNull(13)
             try withUnsafeBytes(of: row.leaf) { leaf in
                 s.bind(14, staticBytes: leaf)
                 try s.execute()
             }
             recordCount += 1
         }
+        frontier = batch.tree
     }
 
     /// Appends the leaf to the record tree and the row to `records`, numbered on from the run's first.

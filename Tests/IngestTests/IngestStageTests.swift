@@ -108,6 +108,41 @@ struct IngestStageTests {
         #expect(try box.workspace.verifyLedger().entries == 3)
     }
 
+    /// Rows travel to the writer in batches of `MeasurementPreparer.batchSize`, each carrying the
+    /// record tree on from the one before: over several batches and files, the stored leaves
+    /// must still give the attested root, in order, with every row stored once.
+    @Test func recordsSpanningManyBatchesKeepOneTreeInOrder() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        var rows: [Substring] = []
+        for file in try box.inputs("measurements", ".csv") {
+            rows += try String(contentsOf: file.url, encoding: .utf8).split(separator: "\n").dropFirst()
+        }
+        let header = "participant,site,visit,item,value,unit,collected_at\n"
+        let copies = MeasurementPreparer.batchSize * 2 / rows.count + 1
+        let big = try box.write("big/a.csv", header + Array(repeating: rows.joined(separator: "\n"), count: copies).joined(separator: "\n") + "\n")
+        let small = try box.write("big/b.csv", header + rows.prefix(10).joined(separator: "\n") + "\n")
+        let receipt = try box.receipt(try box.ingestor.ingestMeasurements([big, small]))
+        #expect(receipt.recordCount + receipt.rejectCount == rows.count * copies + 10)
+        #expect(receipt.recordCount > 2 * MeasurementPreparer.batchSize)
+        try box.workspace.read { ledger in
+            var frontier = MerkleFrontier()
+            var lines: [Int] = []
+            let stored = try Row.fetchAll(ledger.db, sql: "SELECT leaf_hash, source_file, source_line FROM records WHERE run_id = ? ORDER BY id",
+                                          arguments: [receipt.runID])
+            for row in stored {
+                frontier.append(TreeHash(bytes: row["leaf_hash"] as Data)!)
+                if row["source_file"] as String == "big/a.csv" { lines.append(row["source_line"]) }
+            }
+            #expect(stored.count == receipt.recordCount)
+            #expect(frontier.root == receipt.recordRoot)
+            #expect(lines == lines.sorted() && Set(lines).count == lines.count)
+            #expect(stored.suffix(10).allSatisfy { $0["source_file"] as String == "big/b.csv" })
+        }
+        #expect(try box.workspace.verifyLedger().entries == 3)
+    }
+
     @Test func rerunningOnIdenticalInputsAppendsNothing() throws {
         let box = try IngestSandbox()
         try box.ingestSample()

@@ -10,7 +10,10 @@ struct PreparedChunk: Sendable {
     var rejects: [StageReject] = []
     var finishedFiles: [(index: Int, records: Int, rejects: Int)] = []
 
-    init() { batch = MeasurementBatch(capacity: MeasurementPreparer.batchSize) }
+    /// - parameter tree: the record tree so far (the previous chunk's).
+    init(continuing tree: MerkleFrontier = MerkleFrontier()) {
+        batch = MeasurementBatch(capacity: MeasurementPreparer.batchSize, continuing: tree)
+    }
 }
 
 /// The reader side of the measurement stage, run on a thread of its own: streams each CSV,
@@ -99,8 +102,9 @@ struct MeasurementPreparer: Sendable {
     func run(salts known: [String: [UInt8]], into channel: BatchChannel<PreparedChunk>) {
         let state = State(salts: known, consents: consents)
         func flush() throws {
+            let tree = state.chunk.batch.tree
             guard channel.send([state.chunk]) else { throw Cancelled() }
-            state.chunk = PreparedChunk()
+            state.chunk = PreparedChunk(continuing: tree)
         }
         do {
             for (index, file) in files.enumerated() {
