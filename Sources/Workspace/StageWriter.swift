@@ -95,15 +95,14 @@ public final class StageWriter {
         return leaf
     }
 
-    /// Every salt already stored, as lowercase hex bytes, by participant: for a stage that
-    /// prepares its records on another thread (it creates the salts of new participants itself, see `add(_:files:)`).
-    public func storedSaltHex() throws -> [String: [UInt8]] {
-        var result: [String: [UInt8]] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT participant, salt FROM participant_salts")
-        while let row = try rows.next() {
-            result[row["participant"]] = Array(MerkleLog.Hex.encode(Array(row["salt"] as Data)).utf8)
+    /// Calls `body` with every stored salt (32 bytes) and its participant, one at a time: for a
+    /// stage that prepares its records on another thread (it creates the salts of new
+    /// participants itself, see `add(_:files:)`). The salt bytes are valid only inside `body`.
+    public func forEachStoredSalt(_ body: (String, UnsafeRawBufferPointer) throws -> Void) throws {
+        let query = try RawStatement(db, sql: "SELECT participant, salt FROM participant_salts")
+        while try query.step() {
+            try body(query.string(0), query.blob(1))
         }
-        return result
     }
 
     /// Stores a batch of accepted measurements (their salts first) and takes on the record tree
@@ -116,7 +115,6 @@ public final class StageWriter {
                      "a measurement batch must continue the run's record tree")
         for (participant, salt) in batch.newSalts {
             try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [participant, Data(salt)])
-            salts[participant] = salt
         }
         let s = insertRecord
         // Bindings survive each row's reset: what is the same for many rows is bound once.

@@ -17,7 +17,7 @@ struct ByteKeyTable<Value: Sendable>: Sendable {
         mask = size - 1
         for (key, value) in pairs {
             let bytes = Array(key.utf8)
-            var slot = ByteKeyTable.hash(bytes) & mask
+            var slot = fnv1a(bytes) & mask
             var duplicate = false
             while slots[slot] != 0 {
                 if keys[Int(slots[slot]) - 1] == bytes { duplicate = true; break }
@@ -35,7 +35,7 @@ struct ByteKeyTable<Value: Sendable>: Sendable {
 
     /// The value for `key`, if any.
     subscript(key: UnsafeRawBufferPointer) -> Value? {
-        var slot = ByteKeyTable.hash(key) & mask
+        var slot = fnv1a(key) & mask
         while true {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
@@ -46,14 +46,14 @@ struct ByteKeyTable<Value: Sendable>: Sendable {
             slot = (slot + 1) & mask
         }
     }
+}
 
-    /// FNV-1a, folded to a non-negative Int.
-    private static func hash<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return Int(truncatingIfNeeded: hash >> 1)
+/// FNV-1a over bytes, folded to a non-negative Int: the hash of the byte-keyed tables.
+func fnv1a<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Int {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
     }
+    return Int(truncatingIfNeeded: hash >> 1)
 }

@@ -173,8 +173,8 @@ public struct Ingestor {
             // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
             let channel = BatchChannel<PreparedChunk>(capacity: 4)
             let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents)
-            let salts = try writer.storedSaltHex()
-            let reader = Thread { preparer.run(salts: salts, into: channel) }
+            let participants = try MeasurementPreparer.participants(storedBy: writer, consents: consents)
+            let reader = Thread { preparer.run(participants: participants, into: channel) }
             reader.name = "trialchain.measurements.reader"
             reader.start()
             defer {

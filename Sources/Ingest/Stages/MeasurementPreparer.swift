@@ -40,57 +40,41 @@ struct MeasurementPreparer: Sendable {
         self.consents = consents
     }
 
-    /// A participant's salt and consent, looked up once per participant.
-    private struct Participant {
-        var bytes: [UInt8]
-        var saltHex: [UInt8]
-        var period: ConsentIndex.Period?
-    }
-
     private struct Cancelled: Error {}
 
     /// The reader thread's working state. Only that thread touches it: no dynamic exclusivity
     /// checks on the hot path.
     private final class State {
         @exclusivity(unchecked) var chunk = PreparedChunk()
-        @exclusivity(unchecked) var salts: [String: [UInt8]]
-        @exclusivity(unchecked) var participants: [Participant] = []
-        @exclusivity(unchecked) var byName: [String: Int] = [:]
+        @exclusivity(unchecked) var participants: ParticipantTable
         @exclusivity(unchecked) var current = -1
         let consents: ConsentIndex
 
-        init(salts: [String: [UInt8]], consents: ConsentIndex) {
-            self.salts = salts
+        init(participants: ParticipantTable, consents: ConsentIndex) {
+            self.participants = participants
             self.consents = consents
         }
 
-        /// The participant's index in `participants`; a participant first seen gets a salt
-        /// (stored with the current chunk) unless one is stored already.
+        /// The participant's index in `participants`; a participant first seen gets a salt,
+        /// stored with the current chunk.
         func participant(_ bytes: UnsafeRawBufferPointer) -> Int {
-            if current >= 0, participants[current].bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return current }
-            let name = String(decoding: bytes, as: UTF8.self)
-            if let known = byName[name] {
+            if current >= 0, participants.name(current, equals: bytes) { return current }
+            if let known = participants.index(of: bytes) {
                 current = known
                 return known
             }
-            let saltHex: [UInt8]
-            if let stored = salts[name] {
-                saltHex = stored
-            } else {
-                let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-                saltHex = Array(Hex.encode(salt).utf8)
-                salts[name] = saltHex
-                chunk.batch.addSalt(salt, for: name)
+            let name = String(decoding: bytes, as: UTF8.self)
+            let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+            chunk.batch.addSalt(salt, for: name)
+            current = Array(Hex.encode(salt).utf8).withUnsafeBytes { saltHex in
+                participants.insert(name: bytes, saltHex: saltHex, period: consents.periods[name])
             }
-            participants.append(Participant(bytes: Array(bytes), saltHex: saltHex, period: consents.periods[name]))
-            current = participants.count - 1
-            byName[name] = current
             return current
         }
 
         /// Adds an accepted row to the chunk.
         func accept(_ row: CSVRow, _ columns: Columns, participant: Int, collectedAt: UnsafeRawBufferPointer, file: Int) {
-            participants[participant].saltHex.withUnsafeBytes { saltHex in
+            participants.withSaltHex(participant) { saltHex in
                 _ = chunk.batch.append(participant: row[columns.participant], site: columns.site.map { row[$0] } ?? Columns.empty,
                                        visit: row[columns.visit], item: row[columns.item], value: row[columns.value],
                                        unit: columns.unit.map { row[$0] }, collectedAt: collectedAt,
@@ -99,8 +83,21 @@ struct MeasurementPreparer: Sendable {
         }
     }
 
-    func run(salts known: [String: [UInt8]], into channel: BatchChannel<PreparedChunk>) {
-        let state = State(salts: known, consents: consents)
+    /// The participants whose salts are stored already, with their consent periods: read on the
+    /// writing thread, before the reader starts.
+    static func participants(storedBy writer: StageWriter, consents: ConsentIndex) throws -> ParticipantTable {
+        var table = ParticipantTable()
+        try writer.forEachStoredSalt { name, salt in
+            let hex = Array(Hex.encode(salt).utf8)
+            Array(name.utf8).withUnsafeBytes { bytes in
+                hex.withUnsafeBytes { _ = table.insert(name: bytes, saltHex: $0, period: consents.periods[name]) }
+            }
+        }
+        return table
+    }
+
+    func run(participants: ParticipantTable, into channel: BatchChannel<PreparedChunk>) {
+        let state = State(participants: participants, consents: consents)
         func flush() throws {
             let tree = state.chunk.batch.tree
             guard channel.send([state.chunk]) else { throw Cancelled() }
@@ -150,7 +147,7 @@ struct MeasurementPreparer: Sendable {
               fastCheck.accepts(visit: row[columns.visit], item: row[columns.item], value: row[columns.value],
                                 unit: columns.unit.map { row[$0] }) else { return nil }
         let found = state.participant(who)
-        guard let period = state.participants[found].period, time >= period.from, period.until.map({ time < $0 }) ?? true else { return nil }
+        guard let period = state.participants.period(found), time >= period.from, period.until.map({ time < $0 }) ?? true else { return nil }
         return found
     }
 
