@@ -158,7 +158,29 @@ func runGenerate(_ arguments: [String]) {
     }
 }
 
-/// `ingest [--participants N] [--dir DIR] [--contracts DIR|none]`: generates a clean trial with every
+/// A copy of a workspace whose object store shares the original's files (hard links: blobs are
+/// immutable and named by their hash), so that a trial of 100,000 consent documents is set up in
+/// seconds rather than minutes. Everything else is copied.
+func cloneWorkspace(_ source: URL, to destination: URL) throws {
+    let files = FileManager.default
+    try files.createDirectory(at: destination, withIntermediateDirectories: true)
+    for name in try files.contentsOfDirectory(atPath: source.path) where name != "objects" {
+        try files.copyItem(at: source.appendingPathComponent(name), to: destination.appendingPathComponent(name))
+    }
+    let objects = source.appendingPathComponent("objects")
+    guard let walker = files.enumerator(atPath: objects.path) else { return }
+    try files.createDirectory(at: destination.appendingPathComponent("objects"), withIntermediateDirectories: true)
+    while let relative = walker.nextObject() as? String {
+        let from = objects.appendingPathComponent(relative), to = destination.appendingPathComponent("objects").appendingPathComponent(relative)
+        if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+            try files.createDirectory(at: to, withIntermediateDirectories: true)
+        } else {
+            try files.linkItem(at: from, to: to)
+        }
+    }
+}
+
+/// `ingest [--participants N] [--days N] [--dir DIR] [--csv FILE] [--contracts DIR|none]`: generates a clean trial with every
 /// measurement in one CSV, ingests protocol and consents, times the measurement stage end to end,
 /// then the sample contracts (from `Pipelines/contracts`) and their reports over those records.
 func runIngest(_ arguments: [String]) {
@@ -168,19 +190,23 @@ func runIngest(_ arguments: [String]) {
     generator.withProblems = false
     var directory: String?
     var contracts = "Pipelines/contracts"
+    var csvOverride: String?
     var iterator = arguments.makeIterator()
     while let flag = iterator.next() {
         switch flag {
         case "--participants": generator.participants = number(iterator.next() ?? "", flag)
         case "--dir": directory = iterator.next()
         case "--contracts": contracts = iterator.next() ?? contracts
+        case "--csv": csvOverride = iterator.next()
+        case "--days": generator.diaryDays = number(iterator.next() ?? "", flag)
         default: fail("unknown option \(flag)")
         }
     }
     // With --dir, the generated trial and the workspace holding its protocol and consents are kept
     // there and reused by later runs with the same participant count, so repeated runs time the
     // measurement stage alone.
-    let root = directory.map { URL(fileURLWithPath: $0).appendingPathComponent("ingest-\(generator.participants)") }
+    let name = "ingest-\(generator.participants)" + (generator.diaryDays == TrialGenerator().diaryDays ? "" : "-d\(generator.diaryDays)")
+    let root = directory.map { URL(fileURLWithPath: $0).appendingPathComponent(name) }
         ?? URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("trialchain-ingest-bench-\(getpid())")
     defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
     let files = FileManager.default
@@ -191,7 +217,8 @@ func runIngest(_ arguments: [String]) {
             let (_, generateSeconds) = try time { try generator.write(to: trial) }
             print(String(format: "generated %d participants in %.1f s", generator.participants, generateSeconds))
         }
-        let csv = trial.appendingPathComponent("measurements/measurements.csv")
+        // --csv: another measurement file for the same trial (a part of the generated one, say).
+        let csv = csvOverride.map { URL(fileURLWithPath: $0) } ?? trial.appendingPathComponent("measurements/measurements.csv")
         let bytes = (try files.attributesOfItem(atPath: csv.path)[.size] as? NSNumber)?.intValue ?? 0
         print(String(format: "measurements.csv: %.1f MB", Double(bytes) / 1e6))
         if !files.fileExists(atPath: prepared.path) {
@@ -209,7 +236,7 @@ func runIngest(_ arguments: [String]) {
         }
         let workspaceURL = root.appendingPathComponent("ws")
         try? files.removeItem(at: workspaceURL)
-        try files.copyItem(at: prepared, to: workspaceURL)
+        try cloneWorkspace(prepared, to: workspaceURL)
         let workspace = try Workspace.open(at: workspaceURL)
         let ingestor = Ingestor(workspace: workspace)
         let memoryBefore = peakMiB(), cpuBefore = cpuSeconds()

@@ -147,7 +147,7 @@ struct StageVerifier {
                     report.artifacts += 1
                     continue
                 }
-                guard let data = FileManager.default.contents(atPath: objects.url(for: subject.sha256).path) else {
+                guard let data = FileManager.default.contents(atPath: objects.path(for: subject.sha256)) else {
                     throw IntegrityFailure.objectMissing(name: subject.name, sha256: subject.sha256)
                 }
                 guard Hex.encode(SHA256.hash(data: data)) == subject.sha256 else {

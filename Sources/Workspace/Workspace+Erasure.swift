@@ -53,7 +53,7 @@ extension Workspace {
                     fates.append((digest, nil))
                     continue
                 }
-                guard let data = FileManager.default.contents(atPath: objects.url(for: digest).path) else { continue }
+                guard let data = FileManager.default.contents(atPath: objects.path(for: digest)) else { continue }
                 switch Redaction.redact(Array(data), participant: participant) {
                 case .untouched: continue
                 case .destroyed: fates.append((digest, nil))
@@ -87,7 +87,7 @@ extension Workspace {
                     try db.execute(sql: "INSERT INTO erased_objects (sha256, replaced_by, entry_idx) VALUES (?, ?, ?)",
                                    arguments: [fate.sha256, fate.replacedBy, Int64(batch.firstIndex)])
                     if let copy = fate.replacedBy {
-                        let size = (try? FileManager.default.attributesOfItem(atPath: objects.url(for: copy).path)[.size] as? NSNumber)?.int64Value ?? 0
+                        let size = (try? FileManager.default.attributesOfItem(atPath: objects.path(for: copy))[.size] as? NSNumber)?.int64Value ?? 0
                         try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)", arguments: [copy, size, erasedAt])
                     }
                 }

@@ -139,7 +139,7 @@ extension Workspace {
     /// - throws: `WorkspaceError.ledgerInconsistent` when the blob is missing or altered.
     public func objectBytes(sha256: String, name: String? = nil) throws -> [UInt8] {
         let label = name ?? "sha256 \(sha256.prefix(12))…"
-        guard let data = FileManager.default.contents(atPath: objects.url(for: sha256).path) else {
+        guard let data = FileManager.default.contents(atPath: objects.path(for: sha256)) else {
             throw WorkspaceError.ledgerInconsistent("the object for \(label) is missing")
         }
         guard Hex.encode(SHA256.hash(data: data)) == sha256 else {
