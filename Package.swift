@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
         // One C call Swift cannot make (variadic `sqlite3_config`); its header exposes no SQLite type.
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // syncfs(2), which Swift's Glibc module does not export: one flush for a stage's many blobs.
+        .target(name: "CFileSync"),
 
         // RFC 6962/9162 Merkle trees: hashing, tiles, proofs, verification. Knows nothing of trials.
         .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -46,7 +48,7 @@ let package = Package(
         ]),
         // The on-disk workspace: SQLite ledger store, object store, keys.
         .target(name: "Workspace", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "CSQLiteTuning",
+            "MerkleLog", "SignedNote", "Attestation", "CSQLiteTuning", "CFileSync",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import CFileSync
 import Crypto
 import Foundation
 import MerkleLog
@@ -52,70 +53,150 @@ public struct ObjectStore: Sendable {
     /// Streams a file into the store, hashing it as it copies (memory does not grow with size).
     /// - throws: `WorkspaceError.unreadableFile` when the source cannot be read, `.storage` when
     ///   the store cannot be written.
-    public func store(fileAt source: URL) throws -> Stored {
-        guard let input = InputStream(url: source) else {
-            throw WorkspaceError.unreadableFile(path: source.path, reason: "no such file")
+    /// - parameter deferSync: leave flushing to a later `synchronize(_:)` (a stage flushes all its
+    ///   blobs once, just before its transaction commits: one flush of many files costs about
+    ///   what one file costs, a flush per file dominated consent ingest).
+    public func store(fileAt source: URL, deferSync: Bool = false) throws -> Stored {
+        // Plain POSIX calls and string paths: a consent stage stores thousands of small files,
+        // and Foundation's InputStream and URL building cost more than reading them.
+        let input = open(source.path, O_RDONLY)
+        guard input >= 0 else {
+            throw WorkspaceError.unreadableFile(path: source.path, reason: errno == ENOENT ? "no such file" : ObjectStore.failure("cannot open it"))
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory) else {
-            throw WorkspaceError.unreadableFile(path: source.path, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw WorkspaceError.unreadableFile(path: source.path, reason: "it is a directory") }
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
-        let temporary = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let output = try? FileHandle(forWritingTo: temporary) else {
-            throw WorkspaceError.storage("cannot write in \(root.path)")
-        }
-        var keepTemporary = false
-        defer { if !keepTemporary { try? FileManager.default.removeItem(at: temporary) } }
-        input.open()
-        defer { input.close() }
+        defer { close(input) }
+        var status = stat()
+        let size = fstat(input, &status) == 0 ? Int(status.st_size) : 1 << 20
+        let temporary = try TemporaryFile(in: self)
+        defer { temporary.discard() }
         var hasher = SHA256()
         var total: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // A buffer the size of the file, up to 1 MiB: consent documents are small and many.
+        var buffer = [UInt8](repeating: 0, count: max(4096, min(1 << 20, size + 1)))
         while true {
-            let count = input.read(&buffer, maxLength: buffer.count)
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if count < 0 {
-                try? output.close()
-                throw WorkspaceError.unreadableFile(path: source.path, reason: input.streamError?.localizedDescription ?? "read failed")
+                if errno == EINTR { continue }
+                throw WorkspaceError.unreadableFile(path: source.path, reason: errno == EISDIR ? "it is a directory" : ObjectStore.failure("read failed"))
             }
             if count == 0 { break }
-            hasher.update(data: buffer[0..<count])
-            try output.write(contentsOf: buffer[0..<count])
+            try buffer.withUnsafeBytes { bytes in
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+                hasher.update(bufferPointer: chunk)
+                try temporary.write(chunk)
+            }
             total += Int64(count)
         }
-        try output.synchronize()
-        try output.close()
         let digest = Hex.encode(hasher.finalize())
-        let destination = url(for: digest)
-        if FileManager.default.fileExists(atPath: destination.path) {
-            return Stored(sha256: digest, byteCount: total, isNew: false)
-        }
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try FileManager.default.moveItem(at: temporary, to: destination)
-        keepTemporary = true
-        return Stored(sha256: digest, byteCount: total, isNew: true)
+        let isNew = try temporary.place(as: digest)
+        if isNew, !deferSync { try synchronize([digest]) }
+        return Stored(sha256: digest, byteCount: total, isNew: isNew)
     }
 
-    /// Stores bytes (written to a temporary file, flushed, renamed into place).
+    /// Stores bytes (written to a temporary file, renamed into place, flushed).
+    /// - parameter deferSync: leave flushing to a later `synchronize(_:)`.
     /// - throws: `WorkspaceError.storage` when the store cannot be written.
-    public func store(bytes: [UInt8]) throws -> Stored {
+    public func store(bytes: [UInt8], deferSync: Bool = false) throws -> Stored {
         let digest = Hex.encode(SHA256.hash(data: bytes))
-        let destination = url(for: digest)
-        if FileManager.default.fileExists(atPath: destination.path) {
-            return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: false)
+        if contains(digest) { return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: false) }
+        let temporary = try TemporaryFile(in: self)
+        defer { temporary.discard() }
+        try bytes.withUnsafeBytes { try temporary.write($0) }
+        let isNew = try temporary.place(as: digest)
+        if isNew, !deferSync { try synchronize([digest]) }
+        return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: isNew)
+    }
+
+    /// A blob being written: `tmp/<uuid>` until it is renamed to its digest's path.
+    private final class TemporaryFile {
+        let store: ObjectStore
+        let path: String
+        private var descriptor: Int32
+        private var placed = false
+
+        init(in store: ObjectStore) throws {
+            self.store = store
+            let folder = "\(store.root.path)/tmp"
+            try ObjectStore.makeDirectory(folder)
+            path = "\(folder)/\(UUID().uuidString)"
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+            guard descriptor >= 0 else { throw WorkspaceError.storage(ObjectStore.failure("cannot write in \(store.root.path)")) }
         }
+
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var written = 0
+            while written < bytes.count {
+                let n = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw WorkspaceError.storage(ObjectStore.failure("cannot write in \(store.root.path)")) }
+                written += n
+            }
+        }
+
+        /// Closes the file and renames it to the blob's path.
+        /// - returns: false when the store held the blob already (this copy is dropped).
+        func place(as digest: String) throws -> Bool {
+            let closed = close(descriptor)
+            descriptor = -1
+            guard closed == 0 else { throw WorkspaceError.storage(ObjectStore.failure("cannot write in \(store.root.path)")) }
+            if store.contains(digest) { return false }
+            try ObjectStore.makeDirectory("\(store.root.path)/sha256/\(digest.prefix(2))")
+            guard rename(path, store.path(for: digest)) == 0 else {
+                throw WorkspaceError.storage(ObjectStore.failure("cannot write \(store.path(for: digest))"))
+            }
+            placed = true
+            return true
+        }
+
+        /// Removes the file unless it was placed.
+        func discard() {
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+            if !placed { unlink(path) }
+        }
+    }
+
+    /// mkdir -p, by path.
+    private static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
         do {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
-            let temporary = root.appendingPathComponent("tmp").appendingPathComponent(UUID().uuidString)
-            try Data(bytes).write(to: temporary, options: .atomic)
-            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.moveItem(at: temporary, to: destination)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw WorkspaceError.storage("cannot write \(destination.path): \(error.localizedDescription)")
+            throw WorkspaceError.storage("cannot create \(path): \(error.localizedDescription)")
         }
-        return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: true)
+    }
+
+    private static func failure(_ what: String) -> String { "\(what): \(String(cString: strerror(errno)))" }
+
+    /// Makes stored blobs durable: flushes each blob's bytes, then the directories that name
+    /// them, so that a commit referring to them never outlives them after a power cut.
+    /// - throws: `WorkspaceError.storage` when a flush fails.
+    public func synchronize(_ digests: [String]) throws {
+        // Many blobs: one flush of the whole file system (Linux) costs far less than one per file.
+        if digests.count >= ObjectStore.fileSystemFlushThreshold {
+            let descriptor = open(root.path, O_RDONLY)
+            if descriptor >= 0 {
+                defer { close(descriptor) }
+                if trialchain_syncfs(descriptor) == 0 { return }
+            }
+        }
+        var folders = Set<String>()
+        for digest in digests {
+            try ObjectStore.flush(path(for: digest))
+            folders.insert("\(root.path)/sha256/\(digest.prefix(2))")
+        }
+        for folder in folders.sorted() { try ObjectStore.flush(folder) }
+        if !folders.isEmpty { try ObjectStore.flush("\(root.path)/sha256") }
+    }
+
+    /// From this many blobs on, `synchronize` flushes the file system at once where it can.
+    static let fileSystemFlushThreshold = 16
+
+    /// fsync(2) of a file or directory by path.
+    private static func flush(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw WorkspaceError.storage("cannot open \(path) to flush it: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw WorkspaceError.storage("cannot flush \(path): \(String(cString: strerror(errno)))") }
     }
 
     /// Removes a blob (used only to undo a blob this process just added, when its stage fails).

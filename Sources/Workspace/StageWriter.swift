@@ -185,7 +185,7 @@ public final class StageWriter {
     /// - returns: what was stored, with its SHA-256.
     /// - throws: `WorkspaceError.unreadableFile` or `.storage`.
     public func storeDocument(at url: URL) throws -> ObjectStore.Stored {
-        let stored = try objects.store(fileAt: url)
+        let stored = try objects.store(fileAt: url, deferSync: true)
         if stored.isNew { addedBlobs.append(stored.sha256) }
         try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
                        arguments: [stored.sha256, stored.byteCount, storedAt])
@@ -194,7 +194,7 @@ public final class StageWriter {
 
     /// Stores bytes (a contract file, say) in the object store, so that the stage can be re-run.
     public func storeDocument(bytes: [UInt8]) throws -> ObjectStore.Stored {
-        let stored = try objects.store(bytes: bytes)
+        let stored = try objects.store(bytes: bytes, deferSync: true)
         if stored.isNew { addedBlobs.append(stored.sha256) }
         try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
                        arguments: [stored.sha256, stored.byteCount, storedAt])

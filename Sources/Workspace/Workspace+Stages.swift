@@ -48,7 +48,7 @@ extension Workspace {
                     if let latest, latest.sha256 != digest, description.reason == nil, !description.derived {
                         throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
                     }
-                    let stored = try objects.store(bytes: artifact.bytes)
+                    let stored = try objects.store(bytes: artifact.bytes, deferSync: true)
                     if stored.isNew { addedBlobs.append(stored.sha256) }
                     try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
                                    arguments: [digest, artifact.bytes.count, startedAt])
@@ -87,6 +87,8 @@ extension Workspace {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, description.stage, description.kind, inputKey, Int64(batch.firstIndex), writer.firstRecord, writer.recordCount,
                                      Data(writer.recordRoot.bytes), writer.rejectCount, description.reason, startedAt, endedAt])
+                // The blobs this run added are made durable once, before the commit that names them.
+                try objects.synchronize(writer.addedBlobs + addedBlobs)
                 return StageReceipt(runID: runID, entryIndex: batch.firstIndex, ledgerSize: batch.size, recordCount: writer.recordCount,
                                     recordRoot: writer.recordRoot, rejectCount: writer.rejectCount, artifacts: versions)
             }
