@@ -20,26 +20,26 @@ public enum MeasurementContent {
     @inlinable
     public static func appendCanonical<Bytes: Collection<UInt8>>(participant: Bytes, site: Bytes, visit: Bytes, item: Bytes, value: Bytes,
                                                                  unit: Bytes?, collectedAt: Bytes, saltHex: Bytes, to out: inout [UInt8]) {
-        out.append(contentsOf: Keys.collectedAt)
+        Keys.append(Keys.collectedAt, to: &out)
         CanonicalJSON.appendString(utf8: collectedAt, to: &out)
-        out.append(contentsOf: Keys.item)
+        Keys.append(Keys.item, to: &out)
         CanonicalJSON.appendString(utf8: item, to: &out)
-        out.append(contentsOf: Keys.kind)
-        out.append(contentsOf: Keys.participant)
+        Keys.append(Keys.kind, to: &out)
+        Keys.append(Keys.participant, to: &out)
         CanonicalJSON.appendString(utf8: participant, to: &out)
-        out.append(contentsOf: Keys.site)
+        Keys.append(Keys.site, to: &out)
         CanonicalJSON.appendString(utf8: site, to: &out)
         if let unit {
-            out.append(contentsOf: Keys.unit)
+            Keys.append(Keys.unit, to: &out)
             CanonicalJSON.appendString(utf8: unit, to: &out)
         }
-        out.append(contentsOf: Keys.value)
+        Keys.append(Keys.value, to: &out)
         CanonicalJSON.appendString(utf8: value, to: &out)
-        out.append(contentsOf: Keys.visit)
+        Keys.append(Keys.visit, to: &out)
         CanonicalJSON.appendString(utf8: visit, to: &out)
-        out.append(contentsOf: Keys.salt)
+        Keys.append(Keys.salt, to: &out)
         out.append(contentsOf: saltHex)
-        out.append(contentsOf: Keys.end)
+        Keys.append(Keys.end, to: &out)
     }
 
     /// The canonical record bytes of a measurement from its column values.
@@ -63,18 +63,24 @@ public enum MeasurementContent {
         return .object(content)
     }
 
-    /// The member prefixes, in RFC 8785 key order.
+    /// The member prefixes, in RFC 8785 key order: static strings, so that appending one per
+    /// member of a million rows costs no reference counting.
     @usableFromInline
     enum Keys {
-        @usableFromInline static let collectedAt = Array(#"{"record":{"collectedAt":"#.utf8)
-        @usableFromInline static let item = Array(#","item":"#.utf8)
-        @usableFromInline static let kind = Array(#","kind":"measurement""#.utf8)
-        @usableFromInline static let participant = Array(#","participant":"#.utf8)
-        @usableFromInline static let site = Array(#","site":"#.utf8)
-        @usableFromInline static let unit = Array(#","unit":"#.utf8)
-        @usableFromInline static let value = Array(#","value":"#.utf8)
-        @usableFromInline static let visit = Array(#","visit":"#.utf8)
-        @usableFromInline static let salt = Array(#"},"salt":""#.utf8)
-        @usableFromInline static let end = Array(#""}"#.utf8)
+        @usableFromInline static var collectedAt: StaticString { #"{"record":{"collectedAt":"# }
+        @usableFromInline static var item: StaticString { #","item":"# }
+        @usableFromInline static var kind: StaticString { #","kind":"measurement""# }
+        @usableFromInline static var participant: StaticString { #","participant":"# }
+        @usableFromInline static var site: StaticString { #","site":"# }
+        @usableFromInline static var unit: StaticString { #","unit":"# }
+        @usableFromInline static var value: StaticString { #","value":"# }
+        @usableFromInline static var visit: StaticString { #","visit":"# }
+        @usableFromInline static var salt: StaticString { #"},"salt":""# }
+        @usableFromInline static var end: StaticString { #""}"# }
+
+        @inlinable
+        static func append(_ key: StaticString, to out: inout [UInt8]) {
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        }
     }
 }

@@ -221,12 +221,17 @@ private final class ParseState {
     func deliver(_ body: (CSVRow) throws -> Void) throws {
         if let error { throw error }
         guard !records.isEmpty else { return }
+        let openStart = openRecord
         try bytes.withUnsafeBytes { buffer in
             try bounds.withUnsafeBufferPointer { allBounds in
-                for (index, record) in records.enumerated() {
-                    // Up to the next record's start, which repeats this record's last end.
-                    let end = (index + 1 < records.count ? records[index + 1].firstBound : openRecord) - 1
-                    try body(CSVRow(line: record.line, bytes: buffer, bounds: UnsafeBufferPointer(rebasing: allBounds[record.firstBound...end])))
+                // Through buffer pointers: no reference counting per row.
+                try records.withUnsafeBufferPointer { records in
+                    for index in records.indices {
+                        let record = records[index]
+                        // Up to the next record's start, which repeats this record's last end.
+                        let end = (index + 1 < records.count ? records[index + 1].firstBound : openStart) - 1
+                        try body(CSVRow(line: record.line, bytes: buffer, bounds: UnsafeBufferPointer(rebasing: allBounds[record.firstBound...end])))
+                    }
                 }
             }
         }

@@ -22,18 +22,31 @@ struct MeasurementFastCheck: Sendable {
         let value: Double
     }
 
-    struct ItemRule: Sendable {
+    /// What the fast check knows of an item. Rules are classes so that a lookup per row costs one
+    /// reference count, not one per array inside.
+    final class ItemRule: Sendable {
         let index: Int
         let kind: ValueKind
         let codeList: ByteKeyTable<Bool>?
         let bounds: [Bound]
         let unit: [UInt8]?
         let fullCheckOnly: Bool
+
+        init(index: Int, kind: ValueKind, codeList: ByteKeyTable<Bool>?, bounds: [Bound], unit: [UInt8]?, fullCheckOnly: Bool) {
+            self.index = index
+            self.kind = kind
+            self.codeList = codeList
+            self.bounds = bounds
+            self.unit = unit
+            self.fullCheckOnly = fullCheckOnly
+        }
     }
 
-    struct VisitRule: Sendable {
+    final class VisitRule: Sendable {
         /// Items collected at the visit, by item index; nil: any item.
         let allowed: [Bool]?
+
+        init(allowed: [Bool]?) { self.allowed = allowed }
     }
 
     private let items: ByteKeyTable<ItemRule>
