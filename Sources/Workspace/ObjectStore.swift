@@ -33,7 +33,12 @@ public struct ObjectStore: Sendable {
     /// a stage that reads thousands of blobs (one consent artifact per participant) spent a
     /// fifth of its start-up in `URL.appendingPathComponent`.
     public func path(for sha256: String) -> String {
-        "\(root.path)/sha256/\(sha256.prefix(2))/\(sha256.dropFirst(2))"
+        "\(folder(for: sha256))/\(sha256.dropFirst(2))"
+    }
+
+    /// The fan-out directory that holds the blob with digest `sha256`.
+    func folder(for sha256: String) -> String {
+        "\(root.path)/sha256/\(sha256.prefix(2))"
     }
 
     /// The SHA-256 of a stored blob as it is now, streamed; `nil` when it is missing.
@@ -139,7 +144,7 @@ public struct ObjectStore: Sendable {
             descriptor = -1
             guard closed == 0 else { throw WorkspaceError.storage(ObjectStore.failure("cannot write in \(store.root.path)")) }
             if store.contains(digest) { return false }
-            try ObjectStore.makeDirectory("\(store.root.path)/sha256/\(digest.prefix(2))")
+            try ObjectStore.makeDirectory(store.folder(for: digest))
             guard rename(path, store.path(for: digest)) == 0 else {
                 throw WorkspaceError.storage(ObjectStore.failure("cannot write \(store.path(for: digest))"))
             }
@@ -182,7 +187,7 @@ public struct ObjectStore: Sendable {
         var folders = Set<String>()
         for digest in digests {
             try ObjectStore.flush(path(for: digest))
-            folders.insert("\(root.path)/sha256/\(digest.prefix(2))")
+            folders.insert(folder(for: digest))
         }
         for folder in folders.sorted() { try ObjectStore.flush(folder) }
         if !folders.isEmpty { try ObjectStore.flush("\(root.path)/sha256") }
