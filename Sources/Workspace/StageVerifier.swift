@@ -53,13 +53,27 @@ struct StageVerifier {
             guard Hex.encode(storedRoot) == attestedRoot, Int64(run["record_count"] as Int) == attestedCount else {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "its stored record root or count differs from the attestation (entry \(entryIndex))")
             }
+            // The run's records are filed under artifacts its attestation signs (contracts read
+            // records by artifact), each through one of the run's own source rows.
+            let subjects = Set(statement.subjects.map(\.name))
+            // An artifact comes from one source file, so a run files it under one source row.
+            var sources: Set<Int64> = []
+            var filed: Set<String> = []
+            for source in try Row.fetchAll(db, sql: "SELECT id, artifact FROM record_sources WHERE run_id = ?", arguments: [runID]) {
+                let artifact: String = source["artifact"]
+                guard subjects.contains(artifact), filed.insert(artifact).inserted else {
+                    throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
+                        reason: "its records are filed under artifact \(artifact), which its attestation (entry \(entryIndex)) does not name once")
+                }
+                sources.insert(source["id"])
+            }
             var frontier = MerkleFrontier()
             // The run's records are the id range first_record ..< first_record + record_count.
             let first: Int64 = run["first_record"]
             let records = try RawStatement(db, sql: """
                 SELECT id, leaf_hash, canonical, source_file, source_line, run_id, participant, canonical IS NULL,
                        value IS NULL, site, visit, item, value, unit, observed_at,
-                       site IS NULL OR visit IS NULL OR item IS NULL OR observed_at IS NULL, unit IS NULL
+                       site IS NULL OR visit IS NULL OR item IS NULL OR observed_at IS NULL, unit IS NULL, source_id
                 FROM records WHERE id >= ? AND id < ? ORDER BY id
                 """)
             records.bind(1, first)
@@ -86,6 +100,7 @@ struct StageVerifier {
                     let line = records.int64(4)
                     return .recordAltered(run: runID, stage: stage, record: Int(index), location: "\(file)\(line > 0 ? ":\(line)" : "")\(detail)")
                 }
+                guard sources.contains(records.int64(17)) else { throw altered(": its artifact and source file are not one of its run's") }
                 if records.int64(7) == 0 {
                     let stored = records.blob(2)
                     guard RFC6962.leafHash(stored).constantTimeEquals(leaf) else { throw altered() }
@@ -159,7 +174,7 @@ struct StageVerifier {
         }
         // Every stored record belongs to some run's attested range: none was slipped in.
         let attested = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(record_count), 0) FROM stage_runs") ?? 0
-        let stored = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0
+        let stored = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_rows") ?? 0
         guard stored == attested else {
             throw IntegrityFailure.stageMismatch(run: 0, stage: "(all)", reason: "\(stored) records are stored but the attestations account for \(attested): records were added")
         }

@@ -16,6 +16,13 @@ public final class StageWriter {
     private var saltHex: [String: String] = [:]
     private let insertRecord: RawStatement
     private let insertReject: RawStatement
+    private let insertSource: RawStatement
+    /// This run's `record_sources` ids, by artifact and source file.
+    private var sourceIDs: [SourceKey: Int64] = [:]
+    private struct SourceKey: Hashable {
+        let artifact: String
+        let sourceFile: String
+    }
     /// Accepted records so far.
     public private(set) var recordCount = 0
     /// The first 20 rejects, kept in memory for the message when the stage fails whole.
@@ -35,12 +42,26 @@ public final class StageWriter {
         self.runID = runID
         self.objects = objects
         self.storedAt = storedAt
-        firstRecord = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM records") ?? 0) + 1
+        firstRecord = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM record_rows") ?? 0) + 1
         insertRecord = try RawStatement(db, sql: """
-            INSERT INTO records (run_id, id, artifact, participant, site, visit, item, value, unit, observed_at, source_file, source_line, canonical, leaf_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO record_rows (run_id, id, source_id, participant, site, visit, item, value, unit, observed_at, source_line, canonical, leaf_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertReject = try RawStatement(db, sql: "INSERT INTO rejects (run_id, file, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)")
+        insertSource = try RawStatement(db, sql: "INSERT INTO record_sources (run_id, artifact, source_file) VALUES (?, ?, ?)")
+    }
+
+    /// The `record_sources` row naming an artifact and its source file in this run, added on first use.
+    private func sourceID(artifact: String, sourceFile: String) throws -> Int64 {
+        let key = SourceKey(artifact: artifact, sourceFile: sourceFile)
+        if let id = sourceIDs[key] { return id }
+        insertSource.bind(1, runID)
+        insertSource.bind(2, text: artifact)
+        insertSource.bind(3, text: sourceFile)
+        try insertSource.execute()
+        let id = db.lastInsertedRowID
+        sourceIDs[key] = id
+        return id
     }
 
     /// The participant's salt, created on first use (32 random bytes, never in the ledger).
@@ -119,12 +140,11 @@ public final class StageWriter {
         let s = insertRecord
         // Bindings survive each row's reset: what is the same for many rows is bound once.
         s.bind(1, runID)
-        s.bindNull(13)
+        s.bindNull(12)
         var boundFile = -1
         try batch.forEachRow { row in
             if row.file != boundFile {
-                s.bind(3, text: files[row.file].artifact)
-                s.bind(11, text: files[row.file].sourceFile)
+                s.bind(3, try sourceID(artifact: files[row.file].artifact, sourceFile: files[row.file].sourceFile))
                 boundFile = row.file
             }
             s.bind(2, firstRecord + Int64(recordCount))
@@ -135,9 +155,9 @@ public final class StageWriter {
             s.bind(8, staticText: row.value)
             if let unit = row.unit { s.bind(9, staticText: unit) } else { s.bindNull(9) }
             s.bind(10, staticText: row.collectedAt)
-            s.bind(12, row.line)
+            s.bind(11, row.line)
             try withUnsafeBytes(of: row.leaf) { leaf in
-                s.bind(14, staticBytes: leaf)
+                s.bind(13, staticBytes: leaf)
                 try s.execute()
             }
             recordCount += 1
@@ -145,13 +165,14 @@ public final class StageWriter {
         frontier = batch.tree
     }
 
-    /// Appends the leaf to the record tree and the row to `records`, numbered on from the run's first.
+    /// Appends the leaf to the record tree and the row to `record_rows`, numbered on from the run's first.
     private func insert(_ record: StageRecord, canonical: [UInt8], leaf: TreeHash) throws {
+        let source = try sourceID(artifact: record.artifact, sourceFile: record.sourceFile)
         frontier.append(leaf)
         let s = insertRecord
         s.bind(1, runID)
         s.bind(2, firstRecord + Int64(recordCount))
-        s.bind(3, text: record.artifact)
+        s.bind(3, source)
         s.bind(4, text: record.participant)
         s.bind(5, text: record.site)
         s.bind(6, text: record.visit)
@@ -159,10 +180,9 @@ public final class StageWriter {
         s.bind(8, text: record.value)
         s.bind(9, text: record.unit)
         s.bind(10, text: record.observedAt)
-        s.bind(11, text: record.sourceFile)
-        if let line = record.sourceLine { s.bind(12, Int64(line)) } else { s.bindNull(12) }
-        canonical.withUnsafeBytes { s.bind(13, bytes: $0) }
-        withUnsafeBytes(of: leaf) { s.bind(14, bytes: $0) }
+        if let line = record.sourceLine { s.bind(11, Int64(line)) } else { s.bindNull(11) }
+        canonical.withUnsafeBytes { s.bind(12, bytes: $0) }
+        withUnsafeBytes(of: leaf) { s.bind(13, bytes: $0) }
         try s.execute()
         recordCount += 1
     }

@@ -29,7 +29,7 @@ extension Workspace {
     public func erase(participant: String, reason: String) throws -> ErasureReceipt {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw WorkspaceError.outOfRange("an erasure needs a reason") }
         let (known, erased, documents) = try read { ledger -> (Int, Bool, Set<String>) in
-            let count = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM records WHERE participant = ?", arguments: [participant]) ?? 0
+            let count = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM record_rows WHERE participant = ?", arguments: [participant]) ?? 0
             let erased = try Bool.fetchOne(ledger.db, sql: "SELECT 1 FROM erasures WHERE participant = ?", arguments: [participant]) ?? false
             var documents = Set<String>()
             for canonical in try Data.fetchAll(ledger.db, sql: "SELECT canonical FROM records WHERE participant = ? AND artifact LIKE 'consents/%' AND canonical IS NOT NULL", arguments: [participant]) {
@@ -67,7 +67,7 @@ extension Workspace {
             let ledgerSigner = try signer(.ledger)
             let erasedAt = clock.timestamp
             let receipt = try write { db -> ErasureReceipt in
-                let runs = try Int64.fetchAll(db, sql: "SELECT DISTINCT run_id FROM records WHERE participant = ? ORDER BY run_id", arguments: [participant])
+                let runs = try Int64.fetchAll(db, sql: "SELECT DISTINCT run_id FROM record_rows WHERE participant = ? ORDER BY run_id", arguments: [participant])
                 let listed: [JSONValue] = fates.map { ["sha256": .string($0.sha256), "replacedBy": $0.replacedBy.map(JSONValue.string) ?? .null] }
                 let predicate: JSONValue = [
                     "participant": .string(participant), "reason": .string(reason), "records": .integer(Int64(known)),
@@ -81,7 +81,7 @@ extension Workspace {
                 let batch = try LedgerStore(db).append([entry], signer: ledgerSigner, origin: origin, signedAt: erasedAt)
                 try db.execute(sql: "INSERT INTO erasures (participant, entry_idx, reason, erased_at) VALUES (?, ?, ?, ?)",
                                arguments: [participant, Int64(batch.firstIndex), reason, erasedAt])
-                try db.execute(sql: "UPDATE records SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = ?",
+                try db.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = ?",
                                arguments: [participant])
                 for fate in fates {
                     try db.execute(sql: "INSERT INTO erased_objects (sha256, replaced_by, entry_idx) VALUES (?, ?, ?)",

@@ -43,21 +43,26 @@ extension Workspace {
             let db = ledger.db
             let upper = prefix + "\u{10FFFF}"
             let restriction = runs.map { " AND run_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
-            let current = "SELECT artifact, max(run_id) AS run_id FROM records WHERE artifact >= ? AND artifact < ?\(restriction) GROUP BY artifact"
-            let latest = try Row.fetchAll(db, sql: current, arguments: [prefix, upper])
+            // A run's sources name the artifacts it recorded: the current source of each artifact is its latest run's.
+            let current = """
+                SELECT s.id FROM record_sources s
+                JOIN (SELECT artifact, max(run_id) AS run_id FROM record_sources WHERE artifact >= ? AND artifact < ?\(restriction) GROUP BY artifact) c
+                  ON s.artifact = c.artifact AND s.run_id = c.run_id
+                """
+            let latest = try Int64.fetchAll(db, sql: "SELECT DISTINCT run_id FROM record_sources WHERE id IN (\(current))", arguments: [prefix, upper])
             var result: [RecordRun] = []
-            for runID in Set(latest.map { $0["run_id"] as Int64 }).sorted() {
+            for runID in latest.sorted() {
                 guard let row = try Row.fetchOne(db, sql: "SELECT stage, record_root, record_count FROM stage_runs WHERE id = ?", arguments: [runID]),
                       let root = TreeHash(bytes: row["record_root"] as Data) else {
                     throw WorkspaceError.ledgerInconsistent("stage run \(runID) has records but no valid run row")
                 }
                 result.append(RecordRun(runID: runID, stage: row["stage"], recordRoot: root, recordCount: row["record_count"]))
             }
-            let columns = "r.id, r.run_id, r.artifact, r.participant, r.site, r.visit, r.item, r.value, r.observed_at, r.leaf_hash"
+            let columns = "r.id, r.run_id, f.artifact, r.participant, r.site, r.visit, r.item, r.value, r.observed_at, r.leaf_hash"
                 + (withCanonical ? ", r.unit, r.canonical, (SELECT salt FROM participant_salts s WHERE s.participant = r.participant) AS salt" : "")
             let cursor = try Row.fetchCursor(db, sql: """
-                WITH current AS (\(current))
-                SELECT \(columns) FROM records r JOIN current c ON r.run_id = c.run_id AND r.artifact = c.artifact
+                SELECT \(columns) FROM record_rows r JOIN record_sources f ON f.id = r.source_id
+                WHERE r.source_id IN (\(current))
                 ORDER BY \(byParticipant ? "r.participant, r.id" : "r.id") LIMIT ?
                 """, arguments: [prefix, upper, limit ?? -1])
             while let row = try cursor.next() {
@@ -160,7 +165,7 @@ extension Workspace {
     /// The leaf hashes of a run's records, in tree order.
     public func recordLeafHashes(of run: StageRunInfo) throws -> [TreeHash] {
         try read { ledger in
-            try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM records WHERE id >= ? AND id < ? ORDER BY id",
+            try Data.fetchAll(ledger.db, sql: "SELECT leaf_hash FROM record_rows WHERE id >= ? AND id < ? ORDER BY id",
                               arguments: [run.firstRecord, run.firstRecord + Int64(run.recordCount)]).map { TreeHash(bytes: $0) ?? .zero }
         }
     }

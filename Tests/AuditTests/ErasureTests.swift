@@ -46,11 +46,11 @@ struct ErasureTests {
         let demo = try DemoRun()
         let pool = try DatabasePool(path: demo.workspace.layout.database.path)
         #expect(throws: DatabaseError.self, "the trigger allows blanking only for erased participants") {
-            try pool.write { try $0.execute(sql: "UPDATE records SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'") }
+            try pool.write { try $0.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'") }
         }
         try pool.write { db in
-            try db.execute(sql: "DROP TRIGGER records_no_update")
-            try db.execute(sql: "UPDATE records SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'")
+            try db.execute(sql: "DROP TRIGGER record_rows_no_update")
+            try db.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'")
         }
         try pool.close()
         do {

@@ -34,8 +34,8 @@ struct MutationTests {
         var targets: [Target] = []
         try queue.read { db in
             for (table, column) in [("ledger_entries", "entry"), ("ledger_entries", "leaf_hash"), ("ledger_tiles", "hashes"),
-                                    ("ledger_checkpoints", "note"), ("ledger_checkpoints", "root"), ("records", "canonical"),
-                                    ("records", "leaf_hash"), ("stage_runs", "record_root"), ("stage_artifacts", "sha256")] {
+                                    ("ledger_checkpoints", "note"), ("ledger_checkpoints", "root"), ("record_rows", "canonical"),
+                                    ("record_rows", "leaf_hash"), ("record_sources", "artifact"), ("stage_runs", "record_root"), ("stage_artifacts", "sha256")] {
                 for rowid in try Int64.fetchAll(db, sql: "SELECT rowid FROM \(table) WHERE length(\(column)) > 0") {
                     targets.append(.column(table: table, column: column, rowid: rowid))
                 }

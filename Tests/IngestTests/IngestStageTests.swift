@@ -276,7 +276,9 @@ struct StageVerificationTests {
         configuration.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: box.workspace.layout.database.path, configuration: configuration)
         try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS records_no_update; DROP TRIGGER IF EXISTS records_no_delete")
+            for table in ["record_rows", "record_sources"] {
+                try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update; DROP TRIGGER IF EXISTS \(table)_no_delete")
+            }
             try db.execute(sql: sql)
         }
         try queue.close()
@@ -296,7 +298,7 @@ struct StageVerificationTests {
     @Test func anAlteredRecordIsNamedWithItsFileAndLine() throws {
         let box = try IngestSandbox()
         try box.ingestSample()
-        try tamper(box, "UPDATE records SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"status\":\"', '\"status\":\"x') AS BLOB) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 10")
+        try tamper(box, "UPDATE record_rows SET canonical = CAST(replace(CAST(canonical AS TEXT), '\"status\":\"', '\"status\":\"x') AS BLOB) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 10")
         guard case let .recordAltered(run, _, record, location)? = failure(box) else {
             Issue.record("expected an altered record, got \(String(describing: failure(box)))")
             return
@@ -310,15 +312,15 @@ struct StageVerificationTests {
         try box.ingestSample()
         let measurement = try #require(try box.workspace.records(participant: "P-0001", item: "IT.SYSBP").first)
         let canonical = Data(try #require(measurement.canonical)).map { String(format: "%02x", $0) }.joined()
-        try tamper(box, "UPDATE records SET canonical = x'\(canonical)', value = '999' WHERE id = \(measurement.id)")
+        try tamper(box, "UPDATE record_rows SET canonical = x'\(canonical)', value = '999' WHERE id = \(measurement.id)")
         guard case let .recordAltered(_, _, _, location)? = failure(box) else {
             Issue.record("expected an altered measurement, got \(String(describing: failure(box)))")
             return
         }
         #expect(location.hasPrefix("SampleData/measurements/site-101.csv:"))
-        try tamper(box, "UPDATE records SET canonical = NULL, value = '\(measurement.value ?? "")' WHERE id = \(measurement.id)")
+        try tamper(box, "UPDATE record_rows SET canonical = NULL, value = '\(measurement.value ?? "")' WHERE id = \(measurement.id)")
         #expect(failure(box) == nil)
-        try tamper(box, "UPDATE records SET participant = 'P-0002' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 3")
+        try tamper(box, "UPDATE record_rows SET participant = 'P-0002' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 2) + 3")
         guard case let .recordAltered(run, _, record, _)? = failure(box) else {
             Issue.record("expected an altered consent record, got \(String(describing: failure(box)))")
             return
@@ -330,20 +332,49 @@ struct StageVerificationTests {
         // Measurements are stored as columns only: the leaf hash covers what contracts read.
         let box = try IngestSandbox()
         try box.ingestSample()
-        try tamper(box, "UPDATE records SET value = value || '0' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
+        try tamper(box, "UPDATE record_rows SET value = value || '0' WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
         guard case let .recordAltered(run, _, record, location)? = failure(box) else {
             Issue.record("expected an altered record, got \(String(describing: failure(box)))")
             return
         }
         #expect(run == 3 && record == 10 && location.hasPrefix("SampleData/measurements/site-101.csv:"))
-        try tamper(box, "UPDATE records SET value = substr(value, 1, length(value) - 1) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
+        try tamper(box, "UPDATE record_rows SET value = substr(value, 1, length(value) - 1) WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 10")
         #expect(failure(box) == nil)
-        try tamper(box, "UPDATE records SET value = NULL WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 11")
+        try tamper(box, "UPDATE record_rows SET value = NULL WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 11")
         guard case let .recordAltered(_, _, blanked, blankLocation)? = failure(box) else {
             Issue.record("expected a blanked record to be refused, got \(String(describing: failure(box)))")
             return
         }
         #expect(blanked == 11 && blankLocation.contains("never erased"))
+    }
+
+    @Test func recordsFiledUnderAnotherArtifactOrRunAreCaught() throws {
+        // Contracts read records by artifact: moving records between artifacts or runs is tampering.
+        let box = try IngestSandbox()
+        try box.ingestSample()
+        try tamper(box, "UPDATE record_sources SET artifact = 'measurements/forged.csv' WHERE run_id = 3 AND artifact = 'measurements/site-102.csv'")
+        guard case let .stageMismatch(run, _, reason)? = failure(box) else {
+            Issue.record("expected a stage mismatch, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(run == 3 && reason.contains("measurements/forged.csv"))
+        // Filed under another artifact the run does sign: that artifact is then filed twice.
+        try tamper(box, "UPDATE record_sources SET artifact = 'measurements/site-101.csv' WHERE artifact = 'measurements/forged.csv'")
+        guard case .stageMismatch(3, _, _)? = failure(box) else {
+            Issue.record("expected a stage mismatch, got \(String(describing: failure(box)))")
+            return
+        }
+        try tamper(box, "UPDATE record_sources SET artifact = 'measurements/site-102.csv' WHERE run_id = 3 AND source_file LIKE '%site-102.csv'")
+        #expect(failure(box) == nil)
+        try tamper(box, """
+            UPDATE record_rows SET source_id = (SELECT min(id) FROM record_sources WHERE run_id = 2)
+            WHERE id = (SELECT first_record FROM stage_runs WHERE id = 3) + 5
+            """)
+        guard case let .recordAltered(movedRun, _, record, location)? = failure(box) else {
+            Issue.record("expected an altered record, got \(String(describing: failure(box)))")
+            return
+        }
+        #expect(movedRun == 3 && record == 5 && location.contains("not one of its run's"))
     }
 
     @Test func aDeletedRecordOrBlobIsCaught() throws {
@@ -358,7 +389,7 @@ struct StageVerificationTests {
         #expect(failure(box) == .objectMissing(name: "protocol", sha256: artifact.sha256))
         try original.write(to: blob)
         #expect(failure(box) == nil)
-        try tamper(box, "DELETE FROM records WHERE id = (SELECT max(id) FROM records WHERE run_id = 3)")
+        try tamper(box, "DELETE FROM record_rows WHERE id = (SELECT max(id) FROM record_rows WHERE run_id = 3)")
         guard case .stageMismatch(run: 3, _, _)? = failure(box) else {
             Issue.record("expected a stage mismatch, got \(String(describing: failure(box)))")
             return
