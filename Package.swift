@@ -69,7 +69,7 @@ let package = Package(
         ]),
         // Audit: record proofs, and what an auditor checks offline.
         .target(name: "Audit", dependencies: [
-            "Workspace", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
+            "Workspace", "Ingest", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // Pipeline files (YAML) and the batch runner.

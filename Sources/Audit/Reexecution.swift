@@ -2,6 +2,7 @@ import Attestation
 import Contracts
 import Crypto
 import Foundation
+import Ingest
 import MerkleLog
 import Reports
 import Workspace
@@ -13,12 +14,15 @@ public struct ReexecutionReport: Equatable, Sendable {
     public var outputs = 0
     /// Runs whose outputs an erasure redacted: they cannot be reproduced, by design.
     public var redactedRuns = 0
+    /// Consent index versions derived again from the consent artifacts they index.
+    public var consentIndexes = 0
 
-    public init(contractRuns: Int = 0, reportRuns: Int = 0, outputs: Int = 0, redactedRuns: Int = 0) {
+    public init(contractRuns: Int = 0, reportRuns: Int = 0, outputs: Int = 0, redactedRuns: Int = 0, consentIndexes: Int = 0) {
         self.contractRuns = contractRuns
         self.reportRuns = reportRuns
         self.outputs = outputs
         self.redactedRuns = redactedRuns
+        self.consentIndexes = consentIndexes
     }
 }
 
@@ -35,6 +39,9 @@ public struct Reexecutor {
     ///   run that does not reproduce.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ReexecutionReport {
         var report = ReexecutionReport()
+        let (indexes, redactedIndexes) = try rederiveConsentIndexes()
+        report.consentIndexes = indexes
+        report.redactedRuns += redactedIndexes
         let runs = try workspace.stageRuns().filter { $0.kind == "contract" || $0.kind == "report" }
         let erased = try workspace.erasedObjects()
         for (offset, run) in runs.enumerated() {
@@ -101,5 +108,41 @@ public struct Reexecutor {
             }
         }
         return report
+    }
+
+    /// Derives every `consent-index` version again from the consent artifacts current once its
+    /// run committed, and compares the digests.
+    /// An index an erasure redacted (or whose consent artifacts it redacted) cannot be derived
+    /// again, by design: it is counted, not compared.
+    /// - returns: how many versions were derived again, and how many were left as redacted.
+    func rederiveConsentIndexes() throws -> (derived: Int, redacted: Int) {
+        var count = 0, redacted = 0
+        let erased = try workspace.erasedObjects()
+        for run in try workspace.stageRuns() where run.kind == "ingest/consents" {
+            let statement: InTotoStatement
+            do {
+                statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
+            } catch {
+                throw IntegrityFailure.reexecutionImpossible(run: run.id, stage: run.stage, reason: "its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
+            }
+            guard let anchored = statement.subjects.first(where: { $0.name == ConsentIndexArtifact.name }) else { continue }
+            let versions = try workspace.latestArtifacts(prefix: ConsentIndexArtifact.consentPrefix, throughRun: run.id)
+            if erased[anchored.sha256] != nil || versions.contains(where: { erased[$0.sha256] != nil }) {
+                redacted += 1
+                continue
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try ConsentIndexArtifact.derive(from: versions, in: workspace)
+            } catch {
+                throw IntegrityFailure.reexecutionImpossible(run: run.id, stage: run.stage, reason: "its consent index cannot be derived again: \(error)")
+            }
+            let digest = Hex.encode(SHA256.hash(data: bytes))
+            guard digest == anchored.sha256 else {
+                throw IntegrityFailure.reexecutionMismatch(run: run.id, stage: run.stage, artifact: anchored.name, anchored: anchored.sha256, recomputed: digest)
+            }
+            count += 1
+        }
+        return (count, redacted)
     }
 }

@@ -36,8 +36,8 @@ public struct AnchoredInputs {
             (trialProtocol, protocolVersion) = try Ingestor(workspace: workspace).currentProtocol()
             runs = nil
         }
-        let consentVersions = try workspace.latestArtifacts(prefix: "consents/")
-        guard !consentVersions.isEmpty else {
+        let consentMaterials = try ConsentIndexArtifact.materials(in: workspace)
+        guard !consentMaterials.isEmpty else {
             throw ContractError.missingInput("no consents have been ingested yet: contracts pay only consented participants (run `trialchain ingest consents` first)")
         }
         let measurementVersions = try workspace.latestArtifacts(prefix: "measurements/")
@@ -63,7 +63,7 @@ public struct AnchoredInputs {
         // The measurement runs are named without reading their records.
         let measurementRuns = try workspace.forEachCurrentRecord(prefix: "measurements/", among: runs, limit: 0) { _ in }
         var materials = [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
-        materials += (consentVersions + measurementVersions).map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) }
+        materials += consentMaterials + measurementVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) }
         materials += (consentRuns + measurementRuns).map { StageMaterial(name: "records of run \($0.runID) (\($0.stage), \($0.recordCount))", sha256: $0.recordRoot.hex) }
         self.materials = materials
     }

@@ -107,7 +107,8 @@ struct VerifyCommand: ParsableCommand {
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
             if let reexecution {
                 object["reexecuted"] = ["contract_runs": .integer(Int64(reexecution.contractRuns)), "report_runs": .integer(Int64(reexecution.reportRuns)),
-                                        "outputs": .integer(Int64(reexecution.outputs))]
+                                        "outputs": .integer(Int64(reexecution.outputs)), "consent_indexes": .integer(Int64(reexecution.consentIndexes)),
+                                        "redacted_runs": .integer(Int64(reexecution.redactedRuns))]
             }
             print(CanonicalJSON.string(.object(object)))
             return
@@ -132,7 +133,8 @@ struct VerifyCommand: ParsableCommand {
             print("  ✓ the latest checkpoint (size \(witnessedSize)) is cosigned by \(witnesses.count) required witness(es)")
         }
         if let reexecution {
-            print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte"
+            print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte;"
+                  + " derived \(reexecution.consentIndexes) consent index versions again, identical"
                   + (reexecution.redactedRuns > 0 ? "; \(reexecution.redactedRuns) runs not re-run: an erasure redacted their inputs or outputs" : ""))
         }
         print("root \(report.root.hex)")

@@ -55,9 +55,12 @@ public struct StageDescription: Sendable {
 public struct StageArtifact: Sendable {
     public let name: String
     public let bytes: [UInt8]
-    public init(name: String, bytes: [UInt8]) {
+    /// Derived from other artifacts (an index, say): a changed version needs no `--reason`.
+    public let derived: Bool
+    public init(name: String, bytes: [UInt8], derived: Bool = false) {
         self.name = name
         self.bytes = bytes
+        self.derived = derived
     }
 }
 

@@ -224,6 +224,11 @@ public final class StageWriter {
     /// The root of the records added so far.
     public var recordRoot: TreeHash { frontier.root }
 
+    /// The bytes of an artifact version as they can be read now (see `Workspace.readableArtifactBytes`).
+    public func readableArtifactBytes(_ version: ArtifactVersion) throws -> [UInt8]? {
+        try Workspace.readable(version, erased: try Workspace.erasure(of: version.sha256, db), in: objects)
+    }
+
     /// The latest version of an artifact, if any.
     public func latest(_ name: String) throws -> ArtifactVersion? {
         try Workspace.latestArtifact(db, name)

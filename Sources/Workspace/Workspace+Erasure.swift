@@ -104,6 +104,28 @@ extension Workspace {
     }
 
     /// Blobs destroyed by erasures, each with its redacted copy (`nil`: none).
+    /// The bytes of an artifact version as they can be read now: the stored blob, or after an
+    /// erasure its redacted copy; nil when an erasure destroyed it with nothing in its place.
+    /// - throws: `WorkspaceError.ledgerInconsistent` when a blob is missing or altered.
+    public func readableArtifactBytes(_ version: ArtifactVersion) throws -> [UInt8]? {
+        let erased = try read { try Workspace.erasure(of: version.sha256, $0.db) }
+        return try Workspace.readable(version, erased: erased, in: objects)
+    }
+
+    /// Nil when the blob was never erased; else `.some(replacement)` (nil: destroyed).
+    static func erasure(of sha256: String, _ db: Database) throws -> String?? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT replaced_by FROM erased_objects WHERE sha256 = ?", arguments: [sha256]) else { return nil }
+        return .some(row["replaced_by"] as String?)
+    }
+
+    static func readable(_ version: ArtifactVersion, erased: String??, in objects: ObjectStore) throws -> [UInt8]? {
+        switch erased {
+        case .none: return try objectBytes(sha256: version.sha256, name: "\(version.name) v\(version.version)", in: objects)
+        case .some(.none): return nil
+        case let .some(.some(copy)): return try objectBytes(sha256: copy, name: "the redacted copy of \(version.name) v\(version.version)", in: objects)
+        }
+    }
+
     public func erasedObjects() throws -> [String: String?] {
         try read { ledger in
             var result: [String: String?] = [:]

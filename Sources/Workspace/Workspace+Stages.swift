@@ -45,7 +45,7 @@ extension Workspace {
                 for artifact in artifacts {
                     let digest = Hex.encode(SHA256.hash(data: artifact.bytes))
                     let latest = try Workspace.latestArtifact(db, artifact.name)
-                    if let latest, latest.sha256 != digest, description.reason == nil, !description.derived {
+                    if let latest, latest.sha256 != digest, description.reason == nil, !description.derived, !artifact.derived {
                         throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
                     }
                     let stored = try objects.store(bytes: artifact.bytes, deferSync: true)
@@ -115,10 +115,11 @@ extension Workspace {
                          arguments: [name]).map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
     }
 
-    static func latestArtifacts(_ db: Database, prefix: String) throws -> [ArtifactVersion] {
+    static func latestArtifacts(_ db: Database, prefix: String, throughRun run: Int64? = nil) throws -> [ArtifactVersion] {
         try Row.fetchAll(db, sql: """
-            SELECT name, max(version) AS version, sha256 FROM stage_artifacts WHERE substr(name, 1, length(?)) = ? GROUP BY name ORDER BY name
-            """, arguments: [prefix, prefix]).map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
+            SELECT name, max(version) AS version, sha256 FROM stage_artifacts
+            WHERE substr(name, 1, length(?)) = ? AND (? IS NULL OR run_id <= ?) GROUP BY name ORDER BY name
+            """, arguments: [prefix, prefix, run, run]).map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
     }
 
     /// The latest version of an artifact.
@@ -126,9 +127,10 @@ extension Workspace {
         try read { try Workspace.latestArtifact($0.db, name) }
     }
 
-    /// The latest version of every artifact whose name starts with `prefix`.
-    public func latestArtifacts(prefix: String) throws -> [ArtifactVersion] {
-        try read { try Workspace.latestArtifacts($0.db, prefix: prefix) }
+    /// The latest version of every artifact whose name starts with `prefix`; with `throughRun`,
+    /// as they were once that stage run committed.
+    public func latestArtifacts(prefix: String, throughRun run: Int64? = nil) throws -> [ArtifactVersion] {
+        try read { try Workspace.latestArtifacts($0.db, prefix: prefix, throughRun: run) }
     }
 
     /// The bytes of a stored artifact, checked against its digest.
@@ -140,6 +142,10 @@ extension Workspace {
     /// The bytes of a blob in the object store, checked against its digest.
     /// - throws: `WorkspaceError.ledgerInconsistent` when the blob is missing or altered.
     public func objectBytes(sha256: String, name: String? = nil) throws -> [UInt8] {
+        try Workspace.objectBytes(sha256: sha256, name: name, in: objects)
+    }
+
+    static func objectBytes(sha256: String, name: String?, in objects: ObjectStore) throws -> [UInt8] {
         let label = name ?? "sha256 \(sha256.prefix(12))…"
         guard let data = FileManager.default.contents(atPath: objects.path(for: sha256)) else {
             throw WorkspaceError.ledgerInconsistent("the object for \(label) is missing")

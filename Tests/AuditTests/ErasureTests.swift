@@ -2,6 +2,7 @@ import Attestation
 @testable import Audit
 import Foundation
 import GRDB
+import Ingest
 import Testing
 @testable import Workspace
 
@@ -37,9 +38,37 @@ struct ErasureTests {
         _ = try before.verify(ledgerKey: workspace.ledgerKey, operatorKey: workspace.operatorKey)
         _ = try prover.prove(try prover.select(participant: "P-0010", visit: "SE.WEEK2", item: "IT.HR"))
             .verify(ledgerKey: workspace.ledgerKey, operatorKey: workspace.operatorKey)
-        #expect(try Reexecutor(workspace: workspace).run().redactedRuns == 3)
+        // The three contract and report runs, and the consent index (it names the participant).
+        #expect(try Reexecutor(workspace: workspace).run().redactedRuns == 4)
         #expect(throws: WorkspaceError.self) { try workspace.erase(participant: "P-0009", reason: "again") }
         #expect(throws: WorkspaceError.self) { try workspace.erase(participant: "P-4242", reason: "unknown") }
+    }
+
+    @Test func ingestAfterAnErasureRejectsTheErasedParticipantAndAcceptsTheRest() throws {
+        // The erasure destroys or redacts consent artifacts and the consent index: later stages
+        // read what is left (they once failed on the destroyed blob).
+        let demo = try DemoRun()
+        let workspace = demo.workspace
+        try workspace.erase(participant: "P-0009", reason: "participant's request")
+        let csv = demo.root.appendingPathComponent("late-101.csv")
+        try Data("""
+            participant,site,visit,item,value,unit,collected_at
+            P-0010,101,SE.WEEK2,IT.HR,71,beats/min,2026-04-04T15:01:00Z
+            P-0009,103,SE.WEEK8,IT.HR,64,beats/min,2026-03-09T10:00:00Z
+
+            """.utf8).write(to: csv)
+        let outcome = try Ingestor(workspace: workspace).ingestMeasurements([try InputFile(url: csv, name: "late-101.csv")])
+        guard case let .committed(receipt) = outcome else {
+            Issue.record("expected a committed stage, got \(outcome)")
+            return
+        }
+        #expect(receipt.recordCount == 1 && receipt.rejectCount == 1)
+        let reject = try #require(try workspace.rejects(runID: receipt.runID).first?.reject)
+        #expect(reject.line == 3 && reject.reason.contains("P-0009"))
+        _ = try workspace.verifyLedger(external: nil)
+        // The erased participant's consent is gone from every readable consent index.
+        let index = try #require(try workspace.latestArtifact("consent-index"))
+        #expect(try workspace.readableArtifactBytes(index).map { !Redaction.mentions($0, "P-0009") } ?? true)
     }
 
     @Test func blankingARecordWithoutAnErasureIsRefusedAndCaught() throws {

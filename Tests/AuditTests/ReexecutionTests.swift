@@ -40,7 +40,7 @@ struct ReexecutionTests {
     @Test func everyContractAndReportRunReproducesByteForByte() throws {
         let demo = try DemoRun()
         let report = try Reexecutor(workspace: demo.workspace).run()
-        #expect(report == ReexecutionReport(contractRuns: 2, reportRuns: 1, outputs: 8))
+        #expect(report == ReexecutionReport(contractRuns: 2, reportRuns: 1, outputs: 8, consentIndexes: 1))
     }
 
     @Test func pastRunsReproduceFromTheInputsTheyRead() throws {

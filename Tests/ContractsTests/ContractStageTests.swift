@@ -54,7 +54,8 @@ struct ContractStageTests {
         #expect(predicate["kind"] == "contract")
         #expect(predicate["contract"]?["digest"]?["sha256"]?.stringValue == contract.sha256)
         let materials = predicate["materials"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-        #expect(materials.contains("protocol@v1") && materials.contains("measurements/site-101.csv@v1") && materials.contains("consents/P-0001.json@v1"))
+        #expect(materials.contains("protocol@v1") && materials.contains("measurements/site-101.csv@v1") && materials.contains("consent-index@v1"))
+        #expect(!materials.contains { $0.hasPrefix("consents/") }, "the consent index stands for every consent file")
         #expect(materials.filter { $0.hasPrefix("records of run ") }.count == 2, "the consent and measurement record trees")
         #expect(statement.subjects.map(\.name) == ["payouts/participant-payments"])
         #expect(statement.subjects[0].sha256 == receipt.artifacts[0].sha256)

@@ -89,6 +89,7 @@ struct IngestStageTests {
         #expect(rejects.allSatisfy { $0.file.hasPrefix("SampleData/") })
         #expect(rejects.filter { $0.file.hasSuffix(".csv") }.allSatisfy { $0.line != nil })
 
+        let index = try #require(try box.workspace.latestArtifact("consent-index"))
         // Records are queryable, and their tree root is the one the attestation signed.
         try box.workspace.read { ledger in
             let sys = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM records WHERE participant = 'P-0001' AND visit = 'SE.WEEK2' AND item = 'IT.SYSBP'")
@@ -103,7 +104,10 @@ struct IngestStageTests {
             #expect(statement.predicateType == "https://trialchain.dev/stage/v1")
             #expect(statement.predicate["recordRoot"]?.stringValue == measurements.recordRoot.hex)
             #expect(statement.predicate["rejectCount"]?.integerValue == Int64(measurements.rejectCount))
-            #expect(statement.predicate["materials"]?.arrayValue?.count == 3 + 1 + 61)
+            // Three files, the protocol and the consent index (which stands for the 61 consent files).
+            let materials = statement.predicate["materials"]?.arrayValue ?? []
+            #expect(materials.count == 3 + 1 + 1)
+            #expect(materials.contains { $0["name"]?.stringValue == "consent-index@v1" && $0["digest"]?["sha256"]?.stringValue == index.sha256 })
         }
         #expect(try box.workspace.verifyLedger().entries == 3)
     }
@@ -167,6 +171,41 @@ struct IngestStageTests {
         #expect(versions == [1, 2])
         let statement = try box.workspace.read { try DSSEEnvelope(parsing: try $0.entry(receipt.entryIndex).entry).statement() }
         #expect(statement.predicate["reason"]?.stringValue == "site 101 fixed the participant ID")
+    }
+
+    @Test func theConsentIndexCoversEveryConsentFileAcrossRunsAndGivesTheSamePeriods() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        let files = try box.inputs("consents", ".json")
+        // Consents arrive in two batches: the second run's index covers both, without a --reason.
+        _ = try box.ingestor.ingestConsents(Array(files.prefix(30)))
+        let first = try #require(try box.workspace.latestArtifact("consent-index"))
+        let second = try box.receipt(try box.ingestor.ingestConsents(Array(files.dropFirst(30))))
+        let index = try #require(try box.workspace.latestArtifact("consent-index"))
+        #expect(first.version == 1 && index.version == 2 && second.artifacts.contains(index))
+        let bytes = try box.workspace.artifactBytes(index)
+        let listed = try JSONValue.parse(bytes)["consents"]?.arrayValue ?? []
+        let consentVersions = try box.workspace.latestArtifacts(prefix: "consents/")
+        #expect(listed.count == files.count && listed.count == consentVersions.count)
+        #expect(listed.map { $0["name"]?.stringValue ?? "" } == consentVersions.map(\.name))
+        #expect(listed.map { $0["sha256"]?.stringValue ?? "" } == consentVersions.map(\.sha256))
+        // The same periods as reading every consent artifact, withdrawals included.
+        var direct = ConsentIndex()
+        for version in consentVersions { direct.add(artifact: try JSONValue.parse(try box.workspace.artifactBytes(version))) }
+        let fromIndex = try ConsentIndexArtifact.periods(of: bytes)
+        #expect(fromIndex.periods == direct.periods && direct.periods.count > 50)
+        #expect(fromIndex.periods.values.contains { $0.until != nil }, "the sample has withdrawals")
+        // Derivation is a pure function of the consent artifacts.
+        #expect(try ConsentIndexArtifact.derive(from: consentVersions, in: box.workspace) == bytes)
+        // Identical consents again: nothing new, not even the index.
+        guard case .unchanged = try box.ingestor.ingestConsents(Array(files.dropFirst(30))) else {
+            Issue.record("identical consents appended something")
+            return
+        }
+        // Measurements name the index, and are checked against the periods it holds.
+        let measurements = try box.receipt(try box.ingestor.ingestMeasurements(try box.inputs("measurements", ".csv")))
+        let rejects = try box.workspace.rejects(runID: measurements.runID).map(\.reject.reason)
+        #expect(rejects.contains { $0.contains("withdrew consent") } && rejects.contains { $0.contains("has no accepted consent") })
     }
 
     @Test func tooManyRejectsFailTheWholeStage() throws {
@@ -292,7 +331,7 @@ struct StageVerificationTests {
         let box = try IngestSandbox()
         try box.ingestSample()
         let report = try box.workspace.verifyLedger()
-        #expect(report.stages.runs == 3 && report.stages.records > 7000 && report.stages.artifacts == 1 + 61 + 3)
+        #expect(report.stages.runs == 3 && report.stages.records > 7000 && report.stages.artifacts == 1 + 61 + 1 + 3)
     }
 
     @Test func anAlteredRecordIsNamedWithItsFileAndLine() throws {

@@ -78,6 +78,7 @@ public struct Ingestor {
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
+            var current: [String: (sha256: String, content: JSONValue?)] = [:]
             // One file at a time inside the transaction: memory stays flat, and a file that is not
             // JSON or not a Consent rolls the whole stage back.
             for file in sorted {
@@ -125,8 +126,16 @@ public struct Ingestor {
                     accepted.append(content)
                 }
                 let artifact: JSONValue = ["source": ["name": .string(file.name), "sha256": .string(file.sha256)], "consents": .array(accepted)]
-                artifacts.append(StageArtifact(name: "consents/\(file.baseName)", bytes: CanonicalJSON.encode(artifact)))
+                let bytes = CanonicalJSON.encode(artifact)
+                artifacts.append(StageArtifact(name: "consents/\(file.baseName)", bytes: bytes))
+                current[artifacts.last!.name] = (ConsentIndexArtifact.digest(bytes), artifact)
             }
+            // The consent index over every consent artifact current after this run.
+            for version in try writer.latest(prefix: ConsentIndexArtifact.consentPrefix) where current[version.name] == nil {
+                current[version.name] = (version.sha256, try writer.readableArtifactBytes(version).map { try JSONValue.parse($0) })
+            }
+            artifacts.append(StageArtifact(name: ConsentIndexArtifact.name, bytes: ConsentIndexArtifact.encode(
+                consents: current.map { (name: $0.key, sha256: $0.value.sha256, content: $0.value.content) }), derived: true))
             return artifacts
         }
     }
@@ -157,16 +166,14 @@ public struct Ingestor {
     public func ingestMeasurements(_ files: [InputFile], options: IngestOptions = IngestOptions(),
                                    progress: ((Int, String) -> Void)? = nil) throws -> StageOutcome {
         let (model, protocolVersion) = try currentProtocol()
-        let consentVersions = try workspace.latestArtifacts(prefix: "consents/")
-        var consents = ConsentIndex()
-        for version in consentVersions { consents.add(artifact: try JSONValue.parse(try workspace.artifactBytes(version))) }
+        let (consents, consentMaterials) = try ConsentIndexArtifact.current(in: workspace)
         let validator = MeasurementValidator(model)
         let sorted = files.sorted { $0.name < $1.name }
         let layout = options.layout
         let description = StageDescription(
             stage: "measurements", kind: "ingest/measurements",
             materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
-                + consentVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) },
+                + consentMaterials,
             parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
