@@ -62,8 +62,8 @@ public struct AnchoredInputs {
         consented = participants
         // The measurement runs are named without reading their records.
         let measurementRuns = try workspace.forEachCurrentRecord(prefix: "measurements/", among: runs, limit: 0) { _ in }
-        var materials = [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
-        materials += consentMaterials + measurementVersions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) }
+        var materials = [StageMaterial(protocolVersion)]
+        materials += consentMaterials + measurementVersions.map(StageMaterial.init)
         materials += (consentRuns + measurementRuns).map { StageMaterial(name: "records of run \($0.runID) (\($0.stage), \($0.recordCount))", sha256: $0.recordRoot.hex) }
         self.materials = materials
     }

@@ -64,7 +64,7 @@ public struct ReportRunner {
         }
         let description = StageDescription(
             stage: stage ?? "report", kind: "report",
-            materials: versions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) },
+            materials: versions.map(StageMaterial.init),
             parameters: ["formats": .array(formats.map { .string($0.rawValue) })], pipeline: pipeline, derived: true)
         let outcome = try workspace.runStage(description) { _ in reports.map { StageArtifact(name: $0.name, bytes: $0.bytes) } }
         return (outcome, reports)

@@ -9,6 +9,11 @@ public struct StageMaterial: Equatable, Sendable {
         self.name = name
         self.sha256 = sha256
     }
+
+    /// An earlier artifact version as a material: `name@vN` and its digest.
+    public init(_ version: ArtifactVersion) {
+        self.init(name: "\(version.name)@v\(version.version)", sha256: version.sha256)
+    }
 }
 
 /// What a stage is, before it runs: what the attestation will say about its inputs.

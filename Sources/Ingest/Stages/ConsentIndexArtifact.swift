@@ -72,9 +72,9 @@ public enum ConsentIndexArtifact {
     /// consent artifact version.
     public static func materials(in workspace: Workspace) throws -> [StageMaterial] {
         if let index = try workspace.latestArtifact(name) {
-            return [StageMaterial(name: "\(name)@v\(index.version)", sha256: index.sha256)]
+            return [StageMaterial(index)]
         }
-        return try workspace.latestArtifacts(prefix: consentPrefix).map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) }
+        return try workspace.latestArtifacts(prefix: consentPrefix).map(StageMaterial.init)
     }
 
     /// The consent periods as anchored now, with the materials that name them.
@@ -82,14 +82,14 @@ public enum ConsentIndexArtifact {
         if let index = try workspace.latestArtifact(name) {
             // An erasure that destroyed the index leaves no consent to check against: nothing is accepted.
             let bytes = try workspace.readableArtifactBytes(index)
-            return (try bytes.map(periods(of:)) ?? ConsentIndex(), [StageMaterial(name: "\(name)@v\(index.version)", sha256: index.sha256)])
+            return (try bytes.map(periods(of:)) ?? ConsentIndex(), [StageMaterial(index)])
         }
         var periods = ConsentIndex()
         let versions = try workspace.latestArtifacts(prefix: consentPrefix)
         for version in versions {
             if let bytes = try workspace.readableArtifactBytes(version) { periods.add(artifact: try JSONValue.parse(bytes)) }
         }
-        return (periods, versions.map { StageMaterial(name: "\($0.name)@v\($0.version)", sha256: $0.sha256) })
+        return (periods, versions.map(StageMaterial.init))
     }
 
     /// The digest of artifact bytes, lowercase hex.

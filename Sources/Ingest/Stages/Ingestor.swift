@@ -72,7 +72,7 @@ public struct Ingestor {
         let approved = Set(model.approvedConsentVersions)
         let description = StageDescription(
             stage: "consents", kind: "ingest/consents",
-            materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)],
+            materials: sorted.map(\.material) + [StageMaterial(protocolVersion)],
             parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
@@ -172,7 +172,7 @@ public struct Ingestor {
         let layout = options.layout
         let description = StageDescription(
             stage: "measurements", kind: "ingest/measurements",
-            materials: sorted.map(\.material) + [StageMaterial(name: "protocol@v\(protocolVersion.version)", sha256: protocolVersion.sha256)]
+            materials: sorted.map(\.material) + [StageMaterial(protocolVersion)]
                 + consentMaterials,
             parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
             .run(by: options.pipeline, as: options.stage)
