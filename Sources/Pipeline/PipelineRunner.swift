@@ -27,10 +27,18 @@ public struct StageResult: Sendable, Equatable {
 public struct PipelineRunner {
     let pipeline: PipelineFile
     let workspace: Workspace
+    let reason: String?
+    let allowRevert: Bool
 
-    public init(pipeline: PipelineFile, workspace: Workspace) {
+    /// - parameters:
+    ///   - reason: why changed input files are corrections (given on the command line for this
+    ///     run; overrides a stage's `reason:`).
+    ///   - allowRevert: let superseded content become current again (deliberately).
+    public init(pipeline: PipelineFile, workspace: Workspace, reason: String? = nil, allowRevert: Bool = false) {
         self.pipeline = pipeline
         self.workspace = workspace
+        self.reason = reason
+        self.allowRevert = allowRevert
     }
 
     /// Opens the workspace at `root`, or creates it from the pipeline's trial and origin.
@@ -80,7 +88,8 @@ public struct PipelineRunner {
                 default:
                     let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0) }
                     let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
-                    let options = IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout, stage: stage.name, pipeline: material)
+                    let options = IngestOptions(reason: reason ?? stage.reason, maxRejects: stage.maxRejects, layout: layout,
+                                                stage: stage.name, pipeline: material, allowRevert: allowRevert)
                     switch stage.kind {
                     case "ingest/protocol": outcome = try ingestor.ingestProtocol(files[0], options: options)
                     case "ingest/consents": outcome = try ingestor.ingestConsents(files, options: options)

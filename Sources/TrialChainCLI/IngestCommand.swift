@@ -12,7 +12,9 @@ struct IngestCommand: ParsableCommand {
             its signed attestation and a new checkpoint in one transaction: if it fails, the \
             workspace is as it was. Running a stage again on identical inputs appends nothing. A \
             corrected file for an artifact already ingested needs --reason and becomes a new \
-            version; the old version and its anchors stay.
+            version; the old version and its anchors stay. A file whose content a later \
+            correction superseded is refused (it would undo the correction) unless --allow-revert \
+            says so.
 
             Order: protocol, then consents, then measurements.
             """,
@@ -24,6 +26,17 @@ struct IngestCommand: ParsableCommand {
 
         @Option(name: .customLong("max-rejects"), help: ArgumentHelp("Fail the whole stage, storing nothing, beyond this many rejects.", valueName: "n"))
         var maxRejects: Int?
+
+        @Flag(name: .customLong("allow-revert"), help: "Let a file whose content a later correction superseded become the newest version again (a deliberate revert; needs --reason).")
+        var allowRevert = false
+
+        func validate() throws {
+            if allowRevert && reason == nil { throw ValidationError("--allow-revert needs --reason TEXT: say why the superseded content becomes current again") }
+        }
+
+        func ingestOptions(layout: MeasurementLayout = try! MeasurementLayout()) -> IngestOptions {
+            IngestOptions(reason: reason, maxRejects: maxRejects, layout: layout, allowRevert: allowRevert)
+        }
     }
 
     struct ProtocolStage: ParsableCommand {
@@ -38,7 +51,7 @@ struct IngestCommand: ParsableCommand {
             let workspace = try options.open()
             let outcome = try Ingestor(workspace: workspace).ingestProtocol(
                 try InputFile(url: URL(fileURLWithPath: file), name: IngestCommand.displayName(file)),
-                options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects))
+                options: stage.ingestOptions())
             IngestCommand.report(outcome, what: "protocol")
         }
     }
@@ -54,7 +67,7 @@ struct IngestCommand: ParsableCommand {
         func run() throws {
             let workspace = try options.open()
             let files = try IngestCommand.inputs(paths, extension: "json")
-            let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects))
+            let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: stage.ingestOptions())
             IngestCommand.report(outcome, what: "consents")
         }
     }
@@ -83,7 +96,7 @@ struct IngestCommand: ParsableCommand {
             let files = try IngestCommand.inputs(paths, extension: "csv")
             let started = Date()
             let outcome = try Ingestor(workspace: workspace).ingestMeasurements(
-                files, options: IngestOptions(reason: stage.reason, maxRejects: stage.maxRejects, layout: layout)) { rows, file in
+                files, options: stage.ingestOptions(layout: layout)) { rows, file in
                     let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
                     Terminal.progress("measurements: \(rows) rows (\(Int(rate)) rows/s), \(file)…")
                 }
@@ -123,13 +136,13 @@ struct IngestCommand: ParsableCommand {
             print("\(what): unchanged: these inputs were already ingested (ledger entry \(entry)); nothing appended")
         case let .committed(receipt):
             let versions = receipt.artifacts.map { "\($0.name) v\($0.version)" }.joined(separator: ", ")
-            print("\(what): \(receipt.recordCount) records, \(receipt.rejectCount) rejected; ledger entry \(receipt.entryIndex), checkpoint size \(receipt.ledgerSize)")
+            print("\(what): \(receipt.recordCount) records, \(receipt.rejectCount) rejected; stage run \(receipt.runID), ledger entry \(receipt.entryIndex), checkpoint size \(receipt.ledgerSize)")
             if receipt.artifacts.count > 6 {
                 print("artifacts: \(receipt.artifacts.count) new versions (\(receipt.artifacts.prefix(3).map { "\($0.name) v\($0.version)" }.joined(separator: ", ")), …)")
             } else if !versions.isEmpty {
                 print("artifacts: \(versions)")
             }
-            if receipt.rejectCount > 0 { print("see the rejects with: trialchain rejects") }
+            if receipt.rejectCount > 0 { print("see the rejects with: trialchain rejects --run \(receipt.runID)") }
         }
     }
 }

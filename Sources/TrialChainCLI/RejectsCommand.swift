@@ -14,7 +14,7 @@ struct RejectsCommand: ParsableCommand {
 
     @OptionGroup var options: WorkspaceOptions
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("Only the rejects of this stage run.", valueName: "id"))
+    @Option(name: .customLong("run"), help: ArgumentHelp("Only the rejects of this stage run (the run number `ingest` and `run` print).", valueName: "run"))
     var runID: Int64?
 
     @Flag(help: "One JSON object per line.")
@@ -22,6 +22,9 @@ struct RejectsCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try options.open()
+        if let runID, try !workspace.stageRunExists(runID) {
+            throw UsageError("there is no stage run \(runID): `ingest` and `run` print the run number of each stage they commit (see `trialchain log`)")
+        }
         let rows = try workspace.rejects(runID: runID)
         for (runID, stage, reject) in rows {
             if json {

@@ -19,6 +19,10 @@ struct RunCommand: ParsableCommand {
             and report (written under <workspace>/reports/). Progress (stage n of m, rows/s) \
             shows on a terminal only.
 
+            Corrections: a stage whose input file changed since it was last ingested needs a \
+            reason (--reason TEXT here, or reason: in the stage's parameters), and a file whose \
+            content a later correction superseded is refused unless --allow-revert says so.
+
             Example: trialchain run Pipelines/demo.yml
             """)
 
@@ -30,11 +34,18 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.")
     var json = false
 
+    @Option(help: ArgumentHelp("Why the input files that changed since they were last ingested are corrected versions (recorded in their stages' attestations; overrides the pipeline's reason:).", valueName: "text"))
+    var reason: String?
+
+    @Flag(name: .customLong("allow-revert"), help: "Let a file whose content a later correction superseded become the newest version again (a deliberate revert; needs --reason).")
+    var allowRevert = false
+
     func run() throws {
         let pipeline = try PipelineFile(url: URL(fileURLWithPath: file), displayName: file)
         let workspace = try PipelineRunner.workspace(at: options.root, for: pipeline)
         let started = Date()
-        let results = try PipelineRunner(pipeline: pipeline, workspace: workspace).run(
+        if allowRevert && reason == nil { throw UsageError("--allow-revert needs --reason TEXT: say why the superseded content becomes current again") }
+        let results = try PipelineRunner(pipeline: pipeline, workspace: workspace, reason: reason, allowRevert: allowRevert).run(
             onStage: { position, total, stage in
                 Terminal.progress("stage \(position) of \(total): \(stage.name) (\(stage.kind))…")
             },
@@ -57,6 +68,7 @@ struct RunCommand: ParsableCommand {
                     case let .committed(receipt):
                         summary["status"] = "committed"
                         summary["entry"] = .integer(Int64(receipt.entryIndex))
+                        summary["run"] = .integer(receipt.runID)
                         summary["records"] = .integer(Int64(receipt.recordCount))
                         summary["rejects"] = .integer(Int64(receipt.rejectCount))
                         summary["artifacts"] = .array(receipt.artifacts.map { ["name": .string($0.name), "version": .integer(Int64($0.version)), "sha256": .string($0.sha256)] })
@@ -74,7 +86,7 @@ struct RunCommand: ParsableCommand {
             case let .unchanged(entry):
                 print("  \(position) \(result.name): unchanged (ledger entry \(entry))")
             case let .committed(receipt) where result.kind.hasPrefix("ingest/"):
-                print("  \(position) \(result.name): \(receipt.recordCount) records, \(receipt.rejectCount) rejected (ledger entry \(receipt.entryIndex))")
+                print("  \(position) \(result.name): \(receipt.recordCount) records, \(receipt.rejectCount) rejected (stage run \(receipt.runID), ledger entry \(receipt.entryIndex))")
             case let .committed(receipt):
                 let outputs = receipt.artifacts.map { "\($0.name) v\($0.version)" }
                 print("  \(position) \(result.name): \(outputs.isEmpty ? "outputs identical to the latest versions" : outputs.joined(separator: ", ")) (ledger entry \(receipt.entryIndex))")

@@ -16,6 +16,23 @@ public struct StageMaterial: Equatable, Sendable {
     }
 }
 
+/// An input file that gives one artifact: the file the stage reads for it, and its digest.
+/// `runStage` compares it with the source of the artifact's versions before anything runs, so a
+/// stage never records as newest the content an earlier correction superseded.
+public struct StageSource: Equatable, Sendable {
+    /// The artifact the file gives, e.g. `measurements/site-102.csv`.
+    public let artifact: String
+    /// The file as named on the command line or in the pipeline.
+    public let file: String
+    /// The file's SHA-256 (hex).
+    public let sha256: String
+    public init(artifact: String, file: String, sha256: String) {
+        self.artifact = artifact
+        self.file = file
+        self.sha256 = sha256
+    }
+}
+
 /// What a stage is, before it runs: what the attestation will say about its inputs.
 public struct StageDescription: Sendable {
     /// The stage's name in a pipeline (for a single command, the kind).
@@ -36,9 +53,15 @@ public struct StageDescription: Sendable {
     /// The outputs are computed from anchored artifacts (contracts, reports): a changed output is
     /// a new version without a stated reason, since the attestation names the inputs that changed.
     public let derived: Bool
+    /// The input files and the artifacts they give (ingest stages), checked before the stage runs.
+    public let sources: [StageSource]
+    /// Told explicitly that a file whose content an earlier version superseded may become the
+    /// newest version again (a deliberate revert; it still needs a reason).
+    public let allowRevert: Bool
 
     public init(stage: String, kind: String, materials: [StageMaterial], parameters: JSONValue, reason: String? = nil,
-                contract: StageMaterial? = nil, pipeline: StageMaterial? = nil, derived: Bool = false) {
+                contract: StageMaterial? = nil, pipeline: StageMaterial? = nil, derived: Bool = false,
+                sources: [StageSource] = [], allowRevert: Bool = false) {
         self.stage = stage
         self.kind = kind
         self.materials = materials.sorted { ($0.name, $0.sha256) < ($1.name, $1.sha256) }
@@ -47,12 +70,14 @@ public struct StageDescription: Sendable {
         self.contract = contract
         self.pipeline = pipeline
         self.derived = derived
+        self.sources = sources
+        self.allowRevert = allowRevert
     }
 
     /// The same stage, run by a pipeline file.
     public func run(by pipeline: StageMaterial?, as stage: String?) -> StageDescription {
         StageDescription(stage: stage ?? self.stage, kind: kind, materials: materials, parameters: parameters, reason: reason,
-                         contract: contract, pipeline: pipeline, derived: derived)
+                         contract: contract, pipeline: pipeline, derived: derived, sources: sources, allowRevert: allowRevert)
     }
 }
 
@@ -135,6 +160,32 @@ public struct ArtifactVersion: Equatable, Sendable {
     }
 }
 
+/// An input file whose content differs from the current version of its artifact.
+public struct StageCorrection: Equatable, Sendable {
+    /// The artifact, e.g. `measurements/site-102.csv`.
+    public let artifact: String
+    /// The input file as given.
+    public let file: String
+    /// The artifact's current version, the stage run that created it and that run's reason.
+    public let current: Int
+    public let currentRun: Int64
+    public let currentReason: String?
+    /// Where the current version's source file is kept (object store path), when known.
+    public let currentSource: String?
+    /// The earlier, superseded version whose content the file has (a revert), if any.
+    public let matches: Int?
+
+    public init(artifact: String, file: String, current: Int, currentRun: Int64, currentReason: String?, currentSource: String?, matches: Int?) {
+        self.artifact = artifact
+        self.file = file
+        self.current = current
+        self.currentRun = currentRun
+        self.currentReason = currentReason
+        self.currentSource = currentSource
+        self.matches = matches
+    }
+}
+
 /// What running a stage did.
 public enum StageOutcome: Equatable, Sendable {
     /// The same stage already ran on identical inputs and parameters: nothing was appended.
@@ -159,6 +210,12 @@ public struct StageReceipt: Equatable, Sendable {
 public enum StageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A different version of the artifact exists: corrections need a stated reason.
     case needsReason(artifact: String, version: Int, sha256: String)
+    /// Input files whose content differs from the current version of their artifact, with no
+    /// reason given; nothing ran.
+    case correctionsNeedReason([StageCorrection])
+    /// Input files whose content an earlier version had and a later correction superseded: the
+    /// stage would undo that correction. Nothing ran.
+    case wouldRevert([StageCorrection])
     /// More rejects than `--max-rejects` allows; nothing was stored.
     case tooManyRejects(count: Int, limit: Int, first: [StageReject])
     /// An input the stage depends on has not been ingested.
@@ -168,6 +225,19 @@ public enum StageError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .needsReason(artifact, version, sha256):
             return "\(artifact) was already ingested as version \(version) (sha256 \(sha256.prefix(12))…) with other content; to record a corrected version, say why with --reason TEXT (the old version stays)"
+        case let .correctionsNeedReason(changes):
+            let list = changes.map { "\($0.file) differs from \($0.artifact) v\($0.current) (ingested by stage run \($0.currentRun))" }
+            return "\(list.joined(separator: "; ")): to record \(changes.count == 1 ? "it" : "them") as a new version, say why with "
+                + "--reason TEXT (both `trialchain ingest` and `trialchain run` take it; the old version stays). Nothing was stored"
+        case let .wouldRevert(changes):
+            let list = changes.map { change in
+                "\(change.file) has the content of \(change.artifact) v\(change.matches ?? 0), which v\(change.current) superseded "
+                    + "(stage run \(change.currentRun)\(change.currentReason.map { ", reason: \"\($0)\"" } ?? ""))"
+            }
+            let current = changes.compactMap { change in change.currentSource.map { "\(change.artifact) v\(change.current): \($0)" } }
+            return "\(list.joined(separator: "; ")). Recording it as newest would undo that correction, so nothing was stored. "
+                + "Put the current version in place of the old file\(current.isEmpty ? "" : " (its bytes are in the object store: \(current.joined(separator: ", ")))")"
+                + ", or, to go back deliberately, run again with --allow-revert and --reason TEXT"
         case let .tooManyRejects(count, limit, first):
             return "\(count) rejected rows exceed --max-rejects \(limit); nothing was stored. First rejects:\n  " + first.map(\.description).joined(separator: "\n  ")
         case let .missingInput(message):

@@ -21,18 +21,19 @@ extension Workspace {
     public func runStage(_ description: StageDescription, maxRejects: Int? = nil,
                          _ body: (StageWriter) throws -> [StageArtifact]) throws -> StageOutcome {
         let inputKey = Workspace.inputKey(description)
-        if let previous = try read({ ledger in
-            try Int64.fetchOne(ledger.db, sql: "SELECT entry_idx FROM stage_runs WHERE kind = ? AND input_key = ? ORDER BY id DESC LIMIT 1",
-                               arguments: [description.kind, inputKey])
-        }) {
-            return .unchanged(entryIndex: UInt64(previous))
-        }
-        let operatorSigner = try signer(.operator)
-        let ledgerSigner = try signer(.ledger)
-        let startedAt = clock.timestamp
         var addedBlobs: [String] = []
         do {
-            let receipt = try write { db -> StageReceipt in
+            // One write transaction from the "unchanged" decision to the commit: two processes
+            // running the same stage at once cannot both decide it is new.
+            return try write { db -> StageOutcome in
+                if let previous = try Int64.fetchOne(db, sql: "SELECT entry_idx FROM stage_runs WHERE kind = ? AND input_key = ? ORDER BY id DESC LIMIT 1",
+                                                     arguments: [description.kind, inputKey]) {
+                    return .unchanged(entryIndex: UInt64(previous))
+                }
+                try Workspace.checkCorrections(description, db, objects: objects)
+                let operatorSigner = try signer(.operator)
+                let ledgerSigner = try signer(.ledger)
+                let startedAt = clock.timestamp
                 let runID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM stage_runs") ?? 0) + 1
                 let writer = try StageWriter(db, runID: runID, objects: objects, storedAt: startedAt)
                 defer { addedBlobs += writer.addedBlobs }
@@ -42,11 +43,24 @@ extension Workspace {
                 }
                 var versions: [ArtifactVersion] = []
                 var subjects: [InTotoStatement.Subject] = []
-                for artifact in artifacts {
-                    let digest = Hex.encode(SHA256.hash(data: artifact.bytes))
-                    let latest = try Workspace.latestArtifact(db, artifact.name)
-                    if let latest, latest.sha256 != digest, description.reason == nil, !description.derived, !artifact.derived {
-                        throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
+                for made in artifacts {
+                    let latest = try Workspace.latestArtifact(db, made.name)
+                    var artifact = made
+                    var digest = Hex.encode(SHA256.hash(data: artifact.bytes))
+                    if let latest, latest.sha256 != digest {
+                        artifact = try Workspace.samePathless(made, as: latest, in: objects)
+                        digest = Hex.encode(SHA256.hash(data: artifact.bytes))
+                    }
+                    if let latest, latest.sha256 != digest, !description.derived, !artifact.derived {
+                        if !description.allowRevert, let earlier = try Workspace.supersededVersion(artifact.name, digest: digest, db) {
+                            throw StageError.wouldRevert([StageCorrection(
+                                artifact: artifact.name, file: description.sources.first { $0.artifact == artifact.name }?.file ?? artifact.name,
+                                current: latest.version, currentRun: try Int64.fetchOne(db, sql: "SELECT run_id FROM stage_artifacts WHERE name = ? AND version = ?", arguments: [latest.name, latest.version]) ?? 0,
+                                currentReason: nil, currentSource: nil, matches: earlier)])
+                        }
+                        if description.reason == nil {
+                            throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
+                        }
                     }
                     let stored = try objects.store(bytes: artifact.bytes, deferSync: true)
                     if stored.isNew { addedBlobs.append(stored.sha256) }
@@ -89,14 +103,26 @@ extension Workspace {
                                      Data(writer.recordRoot.bytes), writer.rejectCount, description.reason, startedAt, endedAt])
                 // The blobs this run added are made durable once, before the commit that names them.
                 try objects.synchronize(writer.addedBlobs + addedBlobs)
-                return StageReceipt(runID: runID, entryIndex: batch.firstIndex, ledgerSize: batch.size, recordCount: writer.recordCount,
-                                    recordRoot: writer.recordRoot, rejectCount: writer.rejectCount, artifacts: versions)
+                return .committed(StageReceipt(runID: runID, entryIndex: batch.firstIndex, ledgerSize: batch.size, recordCount: writer.recordCount,
+                                               recordRoot: writer.recordRoot, rejectCount: writer.rejectCount, artifacts: versions))
             }
-            return .committed(receipt)
         } catch {
             for digest in addedBlobs { objects.remove(digest) }
             throw error
         }
+    }
+
+    /// The latest version's bytes when `artifact` says the same but for the path its source file
+    /// was read from (`source.name`): the same file content from another folder is not a new
+    /// version, so a rerun never records a reason against a file that did not change.
+    static func samePathless(_ artifact: StageArtifact, as latest: ArtifactVersion, in objects: ObjectStore) throws -> StageArtifact {
+        guard case var .object(new)? = try? JSONValue.parse(artifact.bytes), case var .object(source)? = new["source"],
+              let stored = try? objectBytes(sha256: latest.sha256, name: nil, in: objects),
+              case let .object(old)? = try? JSONValue.parse(stored), let name = old["source"]?["name"] else { return artifact }
+        source["name"] = name
+        new["source"] = .object(source)
+        guard CanonicalJSON.encode(.object(new)) == stored else { return artifact }
+        return StageArtifact(name: artifact.name, bytes: stored, derived: artifact.derived)
     }
 
     /// The digest identifying a stage's inputs: kind, materials and parameters.
@@ -154,6 +180,11 @@ extension Workspace {
             throw WorkspaceError.ledgerInconsistent("the object for \(label) was altered")
         }
         return Array(data)
+    }
+
+    /// Whether a stage run with this number was committed.
+    public func stageRunExists(_ runID: Int64) throws -> Bool {
+        try read { try Bool.fetchOne($0.db, sql: "SELECT EXISTS (SELECT 1 FROM stage_runs WHERE id = ?)", arguments: [runID]) ?? false }
     }
 
     /// Rejects, newest run first (optionally of one run), in the order they were found.

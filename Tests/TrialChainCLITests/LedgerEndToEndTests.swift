@@ -228,17 +228,67 @@ struct RunEndToEndTests {
     }
 }
 
+@Suite("Corrections from the command line and pipelines", .serialized)
+struct CorrectionEndToEndTests {
+    /// Issue 17's story: site 102 corrected with `ingest --reason`, then a fix to site 103 in the
+    /// pipeline's folder and a rerun. The old site 102 in the folder must never become newest.
+    @Test func aRerunNeverUndoesACorrectionAndAsksForAReasonOnlyForWhatChanged() throws {
+        let sandbox = CLISandbox()
+        try sandbox.copySampleTrial()
+        #expect(try sandbox.run(["run", "Pipelines/demo.yml"]).status == 0)
+        let folder = sandbox.directory.appendingPathComponent("SampleData/measurements")
+        let site102 = try String(contentsOf: folder.appendingPathComponent("site-102.csv"), encoding: .utf8)
+        let fixed = sandbox.file("fixes/site-102.csv", site102.replacingOccurrences(of: "P-0002,102,SE.SCREENING,IT.SYSBP,97", with: "P-0002,102,SE.SCREENING,IT.SYSBP,98"))
+        let corrected = try sandbox.run(["ingest", "measurements", fixed.path, "--reason", "site 102 re-read a blood pressure"])
+        #expect(corrected.status == 0, "\(corrected.stderr)")
+        // `ingest` prints the stage run number, which `rejects --run` takes.
+        let run = corrected.stdout.firstMatch(of: /stage run (\d+)/).map { String($0.1) }
+        #expect(run != nil, "\(corrected.stdout)")
+        #expect(try sandbox.run(["rejects", "--run", run ?? "0"]).status == 0)
+        let unknown = try sandbox.run(["rejects", "--run", "999"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("there is no stage run 999"), "\(unknown.stderr)")
+
+        let site103 = try String(contentsOf: folder.appendingPathComponent("site-103.csv"), encoding: .utf8)
+        sandbox.file("SampleData/measurements/site-103.csv", site103.replacingOccurrences(of: "P-0003,103,SE.SCREENING,IT.SYSBP,134", with: "P-0003,103,SE.SCREENING,IT.SYSBP,135"))
+        let before = try sandbox.run(["log", "--json"]).stdout
+        for extra in [[], ["--reason", "site 103 re-read a blood pressure"]] {
+            let rerun = try sandbox.run(["run", "Pipelines/demo.yml"] + extra)
+            #expect(rerun.status == 2, "\(rerun.stdout)")
+            #expect(rerun.stderr.contains("SampleData/measurements/site-102.csv has the content of measurements/site-102.csv v1, which v2 superseded"), "\(rerun.stderr)")
+            #expect(!rerun.stderr.contains("site-101"), "\(rerun.stderr)")
+            #expect(try sandbox.run(["log", "--json"]).stdout == before)
+        }
+        // With the current site 102 in the folder, only site 103 needs a reason.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("site-102.csv"))
+        try FileManager.default.copyItem(at: fixed, to: folder.appendingPathComponent("site-102.csv"))
+        let noReason = try sandbox.run(["run", "Pipelines/demo.yml"])
+        #expect(noReason.status == 2 && noReason.stderr.contains("SampleData/measurements/site-103.csv differs from measurements/site-103.csv v1"), "\(noReason.stderr)")
+        #expect(!noReason.stderr.contains("site-102"), "\(noReason.stderr)")
+        let done = try sandbox.run(["run", "Pipelines/demo.yml", "--reason", "site 103 re-read a blood pressure", "--json"])
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains(#""name":"measurements/site-103.csv","sha256""#) && !done.stdout.contains(#""name":"measurements/site-102.csv""#), "\(done.stdout)")
+        #expect(try sandbox.run(["verify"]).status == 0)
+    }
+}
+
 @Suite("Killed runs", .serialized)
 struct KillLoopTests {
     /// Kill `trialchain run` with SIGKILL at seeded random moments, again and again; then run it
     /// to the end: the ledger verifies, and every stage, record and report is there exactly once.
     @Test func aRunKilledAtRandomPointsResumesWithNothingDuplicatedOrLost() throws {
+        // The kill moments are spread over the time a whole run takes on this machine now (a
+        // fixed range was sometimes longer than the run, so nothing was ever interrupted).
+        let timing = CLISandbox()
+        try timing.copySampleTrial()
+        let clock = Date()
+        #expect(try timing.run(["run", "Pipelines/demo.yml"]).status == 0)
+        let whole = max(Date().timeIntervalSince(clock), 0.2)
         let sandbox = CLISandbox()
         try sandbox.copySampleTrial()
         var state: UInt64 = 20_261_122
         func nextDelay() -> TimeInterval {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return 0.05 + Double((state >> 33) % 2_500) / 1_000
+            return 0.02 + whole * 0.9 * Double((state >> 33) % 1_000) / 1_000
         }
         var kills = 0
         for _ in 0..<8 where try sandbox.runAndKill(["run", "Pipelines/demo.yml"], after: nextDelay()) { kills += 1 }

@@ -16,9 +16,13 @@ public struct IngestOptions: Sendable {
     public var stage: String?
     /// The pipeline file that runs the stage, named in its attestation.
     public var pipeline: StageMaterial?
+    /// Told explicitly: a file whose content an earlier version superseded may become the newest
+    /// version again (a deliberate revert, with a reason).
+    public var allowRevert: Bool
 
     public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout(),
-                stage: String? = nil, pipeline: StageMaterial? = nil) {
+                stage: String? = nil, pipeline: StageMaterial? = nil, allowRevert: Bool = false) {
+        self.allowRevert = allowRevert
         self.reason = reason
         self.maxRejects = maxRejects
         self.layout = layout
@@ -41,7 +45,8 @@ public struct Ingestor {
     public func ingestProtocol(_ file: InputFile, options: IngestOptions = IngestOptions()) throws -> StageOutcome {
         let model = try ODMProtocolReader().read(url: file.url, displayName: file.name)
         let description = StageDescription(stage: "protocol", kind: "ingest/protocol", materials: [file.material],
-                                           parameters: ["schema": "CDISC ODM 1.3.2 + https://trialchain.dev/ns/odm/v1"], reason: options.reason)
+                                           parameters: ["schema": "CDISC ODM 1.3.2 + https://trialchain.dev/ns/odm/v1"], reason: options.reason,
+                                           allowRevert: options.allowRevert)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources([file], writer)
@@ -73,7 +78,8 @@ public struct Ingestor {
         let description = StageDescription(
             stage: "consents", kind: "ingest/consents",
             materials: sorted.map(\.material) + [StageMaterial(protocolVersion)],
-            parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason)
+            parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason,
+            sources: sorted.map { StageSource(artifact: "consents/\($0.baseName)", file: $0.name, sha256: $0.sha256) }, allowRevert: options.allowRevert)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
@@ -174,7 +180,8 @@ public struct Ingestor {
             stage: "measurements", kind: "ingest/measurements",
             materials: sorted.map(\.material) + [StageMaterial(protocolVersion)]
                 + consentMaterials,
-            parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason)
+            parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason,
+            sources: sorted.map { StageSource(artifact: "measurements/\($0.baseName)", file: $0.name, sha256: $0.sha256) }, allowRevert: options.allowRevert)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
