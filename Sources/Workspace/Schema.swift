@@ -262,3 +262,15 @@ enum Schema {
         return migrator
     }
 }
+
+extension Schema {
+    /// For tests that act as a careful forger with the database file: runs `body` with every
+    /// trigger dropped, then puts each trigger back exactly as it was, so that only `verify`
+    /// stands between the forgery and the auditor.
+    static func withTriggersDropped(_ db: Database, _ body: () throws -> Void) throws {
+        let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)") }
+        try body()
+        for trigger in triggers { try db.execute(sql: trigger["sql"] as String) }
+    }
+}

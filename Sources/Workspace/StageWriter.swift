@@ -29,6 +29,10 @@ public final class StageWriter {
     public private(set) var rejects: [StageReject] = []
     /// Rejects so far.
     public private(set) var rejectCount = 0
+    /// The source line of every record, in record order, hashed as the attestation's `recordLines`.
+    private var lines = RecordLines()
+    /// Every reject's canonical JSON line, hashed as the attestation's `rejectDigest`.
+    private var rejectHasher = SHA256()
 
     /// The id of this run's first record: its records are numbered on from there.
     let firstRecord: Int64
@@ -156,6 +160,7 @@ public final class StageWriter {
             if let unit = row.unit { s.bind(9, staticText: unit) } else { s.bindNull(9) }
             s.bind(10, staticText: row.collectedAt)
             s.bind(11, row.line)
+            lines.append(row.line)
             try withUnsafeBytes(of: row.leaf) { leaf in
                 s.bind(13, staticBytes: leaf)
                 try s.execute()
@@ -181,6 +186,7 @@ public final class StageWriter {
         s.bind(9, text: record.unit)
         s.bind(10, text: record.observedAt)
         if let line = record.sourceLine { s.bind(11, Int64(line)) } else { s.bindNull(11) }
+        lines.append(Int64(record.sourceLine ?? 0))
         canonical.withUnsafeBytes { s.bind(12, bytes: $0) }
         withUnsafeBytes(of: leaf) { s.bind(13, bytes: $0) }
         try s.execute()
@@ -197,6 +203,7 @@ public final class StageWriter {
         s.bind(5, text: reject.reason)
         s.bind(6, text: reject.raw)
         try s.execute()
+        rejectHasher.update(data: StageWriter.rejectLine(reject))
         rejectCount += 1
         if rejects.count < 20 { rejects.append(reject) }
     }
@@ -224,6 +231,20 @@ public final class StageWriter {
     /// The root of the records added so far.
     public var recordRoot: TreeHash { frontier.root }
 
+    /// SHA-256 (hex) of the records' source lines so far (`recordLines`).
+    var recordLinesDigest: String { lines.digest }
+
+    /// SHA-256 (hex) of the rejects so far (`rejectDigest`).
+    var rejectDigest: String { MerkleLog.Hex.encode(rejectHasher.finalize()) }
+
+    /// One reject as the attestation's `rejectDigest` hashes it: canonical JSON and a newline.
+    static func rejectLine(_ reject: StageReject) -> [UInt8] {
+        CanonicalJSON.encode([
+            "file": .string(reject.file), "line": reject.line.map { .integer(Int64($0)) } ?? .null, "field": .string(reject.field),
+            "reason": .string(reject.reason), "raw": reject.raw.map(JSONValue.string) ?? .null,
+        ]) + [0x0A]
+    }
+
     /// The bytes of an artifact version as they can be read now (see `Workspace.readableArtifactBytes`).
     public func readableArtifactBytes(_ version: ArtifactVersion) throws -> [UInt8]? {
         try Workspace.readable(version, erased: try Workspace.erasure(of: version.sha256, db), in: objects)
@@ -237,5 +258,28 @@ public final class StageWriter {
     /// The latest version of every artifact whose name starts with `prefix`, by name.
     public func latest(prefix: String) throws -> [ArtifactVersion] {
         try Workspace.latestArtifacts(db, prefix: prefix)
+    }
+}
+
+/// The source line of each record in record order (0 for none), as 8-byte big-endian integers,
+/// hashed with SHA-256: the attestation's `recordLines`, which binds every record's line.
+struct RecordLines {
+    private var hasher = SHA256()
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func append(_ line: Int64) {
+        withUnsafeBytes(of: UInt64(bitPattern: line).bigEndian) { buffer.append(contentsOf: $0) }
+        if buffer.count >= 1 << 16 {
+            hasher.update(data: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    var digest: String {
+        var copy = hasher
+        copy.update(data: buffer)
+        return MerkleLog.Hex.encode(copy.finalize())
     }
 }

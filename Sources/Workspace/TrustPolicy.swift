@@ -1,6 +1,7 @@
 import Attestation
 import Crypto
 import Foundation
+import GRDB
 import MerkleLog
 import SignedNote
 
@@ -85,14 +86,41 @@ public struct TrustPolicy: Equatable, Sendable {
 }
 
 extension Workspace {
-    /// The workspace's own trust policy.
-    /// - throws: `WorkspaceError.trustPolicy` when it is missing or malformed.
+    /// The trust policy in force: the latest one anchored in the ledger, else the genesis policy
+    /// (the operator key may sign everything, under the printed name the first entry it signed
+    /// carries). `trust-policy.json` is only a readable copy: editing it changes nothing.
+    /// - throws: `WorkspaceError.ledgerInconsistent` when the anchored policy's blob is missing
+    ///   or unreadable.
     public func trustPolicy() throws -> TrustPolicy {
-        guard let data = FileManager.default.contents(atPath: layout.trustPolicy.path) else {
-            // Workspaces made before trust policies: the operator key signs everything.
-            return TrustPolicy(signers: [.init(key: operatorKey, name: operatorKey.name, maySign: ["*"])])
+        try read { ledger in try trustPolicy(ledger.db) }
+    }
+
+    /// The trust policy in force, read on a connection the caller holds (inside a write, say).
+    func trustPolicy(_ db: Database) throws -> TrustPolicy {
+            if let sha256 = try String.fetchOne(db, sql: "SELECT sha256 FROM anchored_files WHERE name = ? ORDER BY entry_idx DESC LIMIT 1",
+                                                arguments: [Workspace.trustPolicySubject]) {
+                let bytes = try Workspace.objectBytes(sha256: sha256, name: "the anchored trust policy", in: objects)
+                return try TrustPolicy(bytes: bytes, file: "the anchored trust policy (sha256 \(sha256.prefix(12))…)")
+            }
+            return TrustPolicy(signers: [.init(key: operatorKey, name: try genesisOperatorName(db), maySign: ["*"])])
+    }
+
+    /// The genesis operator's printed name: the one in the first entry the operator signed; before
+    /// any entry, the name `init` wrote to the readable copy.
+    func genesisOperatorName(_ db: Database) throws -> String {
+        let entries = try Row.fetchCursor(db, sql: "SELECT entry FROM ledger_entries ORDER BY idx")
+        while let row = try entries.next() {
+            guard let envelope = try? DSSEEnvelope(parsing: Array(row["entry"] as Data)),
+                  envelope.signatures.contains(where: { $0.keyid == operatorKey.handle }) else { continue }
+            if let name = (try? envelope.statement())?.predicate["signature"]?["name"]?.stringValue, !name.isEmpty { return name }
+            break
         }
-        return try TrustPolicy(bytes: Array(data), file: layout.trustPolicy.path)
+        if let data = FileManager.default.contents(atPath: layout.trustPolicy.path),
+           let copy = try? TrustPolicy(bytes: Array(data), file: layout.trustPolicy.path),
+           let signer = copy.signer(handle: operatorKey.handle) {
+            return signer.name
+        }
+        return operatorKey.name
     }
 
     /// The operator's printed name, from the trust policy.
@@ -106,7 +134,7 @@ extension Workspace {
         let previous = FileManager.default.contents(atPath: layout.trustPolicy.path)
         try PolicyFile.atomicWrite(policy.canonicalBytes, to: layout.trustPolicy)
         do {
-            return try anchor([(url: layout.trustPolicy, name: "trust-policy.json")]).batch
+            return try anchorFiles([(url: layout.trustPolicy, name: Workspace.trustPolicySubject)]).batch
         } catch {
             if let previous { try? PolicyFile.atomicWrite(Array(previous), to: layout.trustPolicy) }
             throw error

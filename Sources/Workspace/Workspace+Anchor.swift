@@ -27,6 +27,15 @@ extension Workspace {
     /// - throws: `WorkspaceError.unreadableFile` before anything is written when a file cannot
     ///   be read; on any error the workspace is left as it was.
     public func anchor(_ files: [(url: URL, name: String)]) throws -> (receipts: [AnchorReceipt], batch: AppendResult) {
+        // An anchored `trust-policy.json` changes who may sign what (see `setTrustPolicy`).
+        if files.contains(where: { $0.name == Workspace.trustPolicySubject }) {
+            throw WorkspaceError.unreadableFile(path: Workspace.trustPolicySubject,
+                reason: "a file anchored under this name would become the trust policy; change the policy with `trialchain trust add`, or anchor the file under another path")
+        }
+        return try anchorFiles(files)
+    }
+
+    func anchorFiles(_ files: [(url: URL, name: String)]) throws -> (receipts: [AnchorReceipt], batch: AppendResult) {
         let operatorSigner = try signer(.operator)
         let ledgerSigner = try signer(.ledger)
         var added: [String] = []

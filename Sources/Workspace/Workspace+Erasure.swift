@@ -72,7 +72,7 @@ extension Workspace {
                 let predicate: JSONValue = [
                     "participant": .string(participant), "reason": .string(reason), "records": .integer(Int64(known)),
                     "recordRuns": .array(runs.map(JSONValue.integer)), "objects": .array(listed),
-                    "signature": try signatureBlock(operatorSigner, .performed, at: erasedAt),
+                    "signature": try signatureBlock(operatorSigner, .performed, at: erasedAt, db),
                     "trial": .string(trialID), "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
                 ]
                 let subject = InTotoStatement.Subject(name: "erasure/\(participant)", sha256: Hex.encode(SHA256.hash(data: CanonicalJSON.encode(.array(listed)))))

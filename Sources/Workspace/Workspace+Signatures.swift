@@ -1,6 +1,7 @@
 import Attestation
 import Crypto
 import Foundation
+import GRDB
 import MerkleLog
 import SignedNote
 
@@ -22,8 +23,9 @@ extension Workspace {
     /// The signature block every attestation carries: the signer's printed name (from the trust
     /// policy), the meaning, the time and the key. The DSSE signature over the statement binds it
     /// to the digests of exactly what was signed.
-    func signatureBlock(_ signer: NoteSigner, _ meaning: SignatureMeaning, at time: String) throws -> JSONValue {
-        ["name": .string(try signerName(for: signer.verifierKey)), "meaning": .string(meaning.rawValue), "signedAt": .string(time),
+    func signatureBlock(_ signer: NoteSigner, _ meaning: SignatureMeaning, at time: String, _ db: Database? = nil) throws -> JSONValue {
+        let policy = try db.map { try trustPolicy($0) } ?? trustPolicy()
+        return ["name": .string(policy.signer(handle: signer.verifierKey.handle)?.name ?? signer.verifierKey.name), "meaning": .string(meaning.rawValue), "signedAt": .string(time),
          "keyid": .string(signer.verifierKey.handle)]
     }
 
@@ -50,7 +52,7 @@ extension Workspace {
             let target = try LedgerStore(db).entry(index)
             let statement = try DSSEEnvelope(parsing: target.entry).statement()
             var predicate: [String: JSONValue] = [
-                "signature": try signatureBlock(signer, meaning, at: signedAt),
+                "signature": try signatureBlock(signer, meaning, at: signedAt, db),
                 "entry": .integer(Int64(index)), "leafHash": .string(target.leafHash.hex),
                 "signedStatement": [
                     "predicateType": .string(statement.predicateType), "kind": .string(TrustPolicy.kind(of: statement)),

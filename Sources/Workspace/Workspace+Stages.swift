@@ -80,10 +80,11 @@ extension Workspace {
                     "parameters": description.parameters,
                     "artifactVersions": .array(versions.map { ["name": .string($0.name), "version": .integer(Int64($0.version))] }),
                     "recordCount": .integer(Int64(writer.recordCount)), "recordRoot": .string(writer.recordRoot.hex),
-                    "rejectCount": .integer(Int64(writer.rejectCount)),
+                    "rejectCount": .integer(Int64(writer.rejectCount)), "rejectDigest": .string(writer.rejectDigest),
+                    "firstRecord": .integer(writer.firstRecord), "recordLines": .string(writer.recordLinesDigest),
                     "startedAt": .string(startedAt), "endedAt": .string(endedAt),
                     "signer": .string(operatorSigner.verifierKey.handle), "trial": .string(trialID),
-                    "signature": try signatureBlock(operatorSigner, .performed, at: endedAt),
+                    "signature": try signatureBlock(operatorSigner, .performed, at: endedAt, db),
                     "tool": ["name": "trialchain", "version": .string(TrialChainVersion.current)],
                 ]
                 if let reason = description.reason { predicate["reason"] = .string(reason) }

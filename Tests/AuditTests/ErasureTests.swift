@@ -78,8 +78,9 @@ struct ErasureTests {
             try pool.write { try $0.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'") }
         }
         try pool.write { db in
-            try db.execute(sql: "DROP TRIGGER record_rows_no_update")
-            try db.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'")
+            try Schema.withTriggersDropped(db) {
+                try db.execute(sql: "UPDATE record_rows SET canonical = NULL, value = NULL, observed_at = NULL, unit = NULL WHERE participant = 'P-0011'")
+            }
         }
         try pool.close()
         do {

@@ -25,12 +25,8 @@ struct MutationTests {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: workspace.layout.database.path, configuration: configuration)
-        // Triggers stop accidents, not attackers: drop them, as an attacker with the file would.
-        try queue.write { db in
-            for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
-                try db.execute(sql: "DROP TRIGGER \(name)")
-            }
-        }
+        // Triggers stop accidents, not attackers: each change drops them and puts them back, as a
+        // careful attacker with the file would.
         var targets: [Target] = []
         try queue.read { db in
             for (table, column) in [("ledger_entries", "entry"), ("ledger_entries", "leaf_hash"), ("ledger_tiles", "hashes"),
@@ -62,7 +58,7 @@ struct MutationTests {
                 try queue.write { db in
                     let isText = try String.fetchOne(db, sql: "SELECT typeof(\(column)) FROM \(table) WHERE rowid = ?", arguments: [rowid]) == "text"
                     let value: DatabaseValueConvertible = isText ? String(decoding: mutated, as: UTF8.self) : mutated
-                    try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE rowid = ?", arguments: [value, rowid])
+                    try Schema.withTriggersDropped(db) { try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE rowid = ?", arguments: [value, rowid]) }
                 }
             case let .file(url):
                 original = try Data(contentsOf: url)
@@ -85,7 +81,7 @@ struct MutationTests {
                 try queue.write { db in
                     let isText = try String.fetchOne(db, sql: "SELECT typeof(\(column)) FROM \(table) WHERE rowid = ?", arguments: [rowid]) == "text"
                     let value: DatabaseValueConvertible = isText ? String(decoding: original, as: UTF8.self) : original
-                    try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE rowid = ?", arguments: [value, rowid])
+                    try Schema.withTriggersDropped(db) { try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE rowid = ?", arguments: [value, rowid]) }
                 }
             case let .file(url):
                 try original.write(to: url)
@@ -98,13 +94,12 @@ struct MutationTests {
     @Test func reorderedEntriesAreCaught() throws {
         let trial = try ProvenTrialCopy()
         let queue = try DatabaseQueue(path: trial.workspace.layout.database.path)
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER ledger_entries_no_update")
+        try queue.write { db in try Schema.withTriggersDropped(db) {
             let a = try Row.fetchOne(db, sql: "SELECT leaf_hash, entry FROM ledger_entries WHERE idx = 0")!
             let b = try Row.fetchOne(db, sql: "SELECT leaf_hash, entry FROM ledger_entries WHERE idx = 1")!
             try db.execute(sql: "UPDATE ledger_entries SET leaf_hash = ?, entry = ? WHERE idx = 0", arguments: [b["leaf_hash"] as Data, b["entry"] as Data])
             try db.execute(sql: "UPDATE ledger_entries SET leaf_hash = ?, entry = ? WHERE idx = 1", arguments: [a["leaf_hash"] as Data, a["entry"] as Data])
-        }
+        } }
         #expect(throws: IntegrityFailure.self) { try trial.workspace.verifyLedger(external: nil) }
     }
 }

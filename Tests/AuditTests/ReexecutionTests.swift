@@ -97,8 +97,8 @@ struct ReexecutionTests {
         let demo = try DemoRun()
         let contract = try demo.contract("dosing-adherence")
         try FileManager.default.removeItem(at: demo.workspace.objects.url(for: contract.sha256))
-        #expect(throws: IntegrityFailure.objectMissing(name: "object \(contract.sha256.prefix(12))… (\(contract.bytes.count) bytes, stored \(try storedAt(demo, contract.sha256)))",
-                                                       sha256: contract.sha256)) { try demo.workspace.verifyLedger(external: nil) }
+        let run = try demo.workspace.stageRuns().first { $0.stage == "adherence" }!.id
+        #expect(throws: IntegrityFailure.objectMissing(name: "contract file of stage run \(run)", sha256: contract.sha256)) { try demo.workspace.verifyLedger(external: nil) }
         #expect(throws: IntegrityFailure.self) { try Reexecutor(workspace: demo.workspace).run() }
         do { _ = try Reexecutor(workspace: demo.workspace).run() } catch {
             #expect("\(error)".contains("dosing-adherence.yml is not in the object store"), "\(error)")

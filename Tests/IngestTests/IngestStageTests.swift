@@ -315,10 +315,7 @@ struct StageVerificationTests {
         configuration.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: box.workspace.layout.database.path, configuration: configuration)
         try queue.write { db in
-            for table in ["record_rows", "record_sources"] {
-                try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update; DROP TRIGGER IF EXISTS \(table)_no_delete")
-            }
-            try db.execute(sql: sql)
+            try Schema.withTriggersDropped(db) { try db.execute(sql: sql) }
         }
         try queue.close()
     }

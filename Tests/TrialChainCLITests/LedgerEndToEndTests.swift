@@ -90,8 +90,10 @@ struct LedgerEndToEndTests {
         }
         // …so drop it first, as someone with the file could.
         try queue.write { db in
+            let trigger = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_entries_no_update'")!
             try db.execute(sql: "DROP TRIGGER ledger_entries_no_update")
             try db.execute(sql: "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'payload', 'pay1oad') AS BLOB) WHERE idx = 1")
+            try db.execute(sql: trigger)
         }
         try queue.close()
         let result = try sandbox.run(["verify"])

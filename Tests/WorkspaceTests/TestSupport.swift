@@ -26,16 +26,13 @@ func makeWorkspace(_ directory: TemporaryDirectory, trial: String = "DEMO-2026-0
 }
 
 /// Opens the workspace database behind TrialChain's back, as an attacker or an accident would,
-/// with the append-only triggers dropped.
+/// with the append-only triggers dropped and put back afterwards (a careful forger).
 func tamper(_ workspace: Workspace, _ sql: String, arguments: StatementArguments = []) throws {
     var configuration = Configuration()
     configuration.foreignKeysEnabled = false
     let queue = try DatabaseQueue(path: workspace.layout.database.path, configuration: configuration)
     try queue.write { db in
-        for table in Schema.appendOnlyTables {
-            try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update; DROP TRIGGER IF EXISTS \(table)_no_delete")
-        }
-        try db.execute(sql: sql, arguments: arguments)
+        try Schema.withTriggersDropped(db) { try db.execute(sql: sql, arguments: arguments) }
     }
     try queue.close()
 }

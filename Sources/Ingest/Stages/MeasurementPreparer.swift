@@ -64,6 +64,12 @@ struct MeasurementPreparer: Sendable {
                 return known
             }
             let name = String(decoding: bytes, as: UTF8.self)
+            // A participant with no consent period (never consented, or erased) has every row
+            // rejected: no salt is made for them (an erased participant's salt stays destroyed).
+            guard consents.periods[name] != nil else {
+                current = Array(repeating: UInt8(ascii: "0"), count: 64).withUnsafeBytes { participants.insert(name: bytes, saltHex: $0, period: nil) }
+                return current
+            }
             let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
             chunk.batch.addSalt(salt, for: name)
             current = Array(Hex.encode(salt).utf8).withUnsafeBytes { saltHex in

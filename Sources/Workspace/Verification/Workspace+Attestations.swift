@@ -8,6 +8,10 @@ extension Workspace {
     /// block it carries names the person the policy gives that key to.
     /// - throws: `IntegrityFailure.attestationInvalid` naming the entry and the problem.
     public func checkAttestation(_ entry: StoredEntry, policy: TrustPolicy) throws {
+        try Workspace.checkAttestation(entry, policy: policy)
+    }
+
+    static func checkAttestation(_ entry: StoredEntry, policy: TrustPolicy) throws {
         func fail(_ reason: String) -> IntegrityFailure { .attestationInvalid(index: entry.index, reason: reason) }
         let envelope: DSSEEnvelope
         let statement: InTotoStatement

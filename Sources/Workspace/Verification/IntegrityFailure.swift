@@ -42,6 +42,14 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
     case witness(name: String, reason: String)
     /// A stage cannot be re-run from what the workspace holds.
     case reexecutionImpossible(run: Int64, stage: String, reason: String)
+    /// A table, index, view or trigger is not what this build's migrations create.
+    case schemaAltered(object: String, reason: String)
+    /// A batch's signed checkpoint is no longer kept.
+    case checkpointMissing(size: UInt64)
+    /// A row that no signed entry implies, or that differs from what its entry says.
+    case rowUnexpected(table: String, row: String, reason: String)
+    /// A report file on disk differs from the anchored version of its report.
+    case reportFileAltered(path: String, anchored: String, found: String)
 
     public var description: String {
         switch self {
@@ -87,6 +95,14 @@ public enum IntegrityFailure: Error, Equatable, Sendable, CustomStringConvertibl
             return "witness \(name) \(reason)"
         case let .reexecutionImpossible(run, stage, reason):
             return "stage run \(run) (\(stage)) cannot be re-run: \(reason)"
+        case let .schemaAltered(object, reason):
+            return "the workspace database's \(object) was altered: \(reason)"
+        case let .checkpointMissing(size):
+            return "the checkpoint of size \(size), which the ledger signed for a batch of entries, is missing: signed checkpoints are never deleted"
+        case let .rowUnexpected(table, row, reason):
+            return "\(table) row \(row): \(reason)"
+        case let .reportFileAltered(path, anchored, found):
+            return "\(path) was altered after it was anchored: it has sha256 \(found.prefix(12))…, but its report stage anchored \(anchored.prefix(12))…"
         }
     }
 }

@@ -19,6 +19,10 @@ public struct LedgerReport: Sendable, Equatable {
     public var root: TreeHash = RFC6962.emptyRoot
     /// Stage runs, records and artifacts checked against their attestations.
     public var stages = StageReport()
+    /// Report files on disk compared with their anchored digests.
+    public var reports = ReportFilesReport()
+    /// The trust policy the ledger's own entries put in force (nil: not derived).
+    public var policyInForce: TrustPolicy?
 }
 
 /// Recomputes the ledger from its stored entries and checks everything stored against it:
@@ -207,22 +211,3 @@ public struct LedgerVerifier {
     }
 }
 
-extension Workspace {
-    /// Verifies the ledger: the tree, tiles, checkpoints and every entry's attestation signature.
-    /// - parameters:
-    ///   - external: a signed checkpoint kept elsewhere that the ledger must extend.
-    ///   - checkAttestations: also check each entry's DSSE signature by the operator key.
-    /// - throws: `IntegrityFailure` naming the first broken thing.
-    public func verifyLedger(external: String? = nil, checkAttestations: Bool = true, policy given: TrustPolicy? = nil,
-                             progress: ((UInt64) -> Void)? = nil) throws -> LedgerReport {
-        let policy = try given ?? trustPolicy()
-        return try Workspace.translate(layout) {
-            try pool.read { db in
-                var report = try LedgerVerifier(db, origin: origin, ledgerKey: ledgerKey).verify(
-                    external: external, checkEntry: checkAttestations ? { try self.checkAttestation($0, policy: policy) } : nil, progress: progress)
-                report.stages = try StageVerifier(db: db, objects: objects).verify()
-                return report
-            }
-        }
-    }
-}
