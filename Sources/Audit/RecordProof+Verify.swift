@@ -4,7 +4,8 @@ import SignedNote
 
 /// What a verified record proof established.
 public struct RecordProofReport: Equatable, Sendable {
-    public let recordID: Int64
+    /// The record's id, when the attestation binds it (`firstRecord`).
+    public let recordID: Int64?
     public let content: JSONValue
     public let stage: String
     public let entryIndex: UInt64
@@ -45,7 +46,7 @@ extension RecordProof {
             try ProofVerifier.verifyInclusion(index: recordIndex, size: recordTreeSize, leafHash: recordLeafHash.bytes,
                                               proof: recordProof.map(\.bytes), root: recordTreeRoot.bytes)
         } catch {
-            throw fail("record tree", "record \(recordID) (leaf \(recordLeafHash.hex)) is not at index \(recordIndex) of a tree of \(recordTreeSize) with root \(recordTreeRoot.hex): \(error)")
+            throw fail("record tree", "the record (leaf \(recordLeafHash.hex)) is not at index \(recordIndex) of a tree of \(recordTreeSize) with root \(recordTreeRoot.hex): \(error)")
         }
 
         // 2. The attestation is signed by the operator key and attests exactly that tree.
@@ -62,6 +63,14 @@ extension RecordProof {
         guard statement.predicate["recordRoot"]?.stringValue == recordTreeRoot.hex,
               statement.predicate["recordCount"]?.integerValue == Int64(recordTreeSize) else {
             throw fail("attestation", "the attestation does not attest a record tree of \(recordTreeSize) records with root \(recordTreeRoot.hex)")
+        }
+        // The record's id is bound only through the attestation's first record id.
+        let firstRecord = statement.predicate["firstRecord"]?.integerValue
+        if let recordID {
+            guard let firstRecord, recordID == firstRecord + Int64(recordIndex) else {
+                throw fail("record", "the proof calls it record \(recordID), but its attestation "
+                           + (firstRecord.map { "numbers it \($0 + Int64(recordIndex))" } ?? "binds no record id"))
+            }
         }
         guard statement.predicate["trial"]?.stringValue == trial else {
             throw fail("attestation", "the attestation is for trial \(statement.predicate["trial"]?.stringValue ?? "?"), not \(trial)")
@@ -101,7 +110,7 @@ extension RecordProof {
                            + (held.size != body.size ? ": make the proof at that size with `prove record … --size \(held.size)`" : ""))
             }
         }
-        return RecordProofReport(recordID: recordID, content: content, stage: statement.predicate["stage"]?.stringValue ?? "?",
+        return RecordProofReport(recordID: firstRecord.map { $0 + Int64(recordIndex) }, content: content, stage: statement.predicate["stage"]?.stringValue ?? "?",
                                  entryIndex: entryIndex, checkpointSize: body.size, checkpointRoot: body.root,
                                  keysPinned: pinnedLedger != nil && pinnedOperator != nil)
     }

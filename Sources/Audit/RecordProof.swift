@@ -14,8 +14,9 @@ public struct RecordProof: Equatable, Sendable {
 
     public var trial: String
     public var origin: String
-    /// The record's id in the workspace and its canonical bytes `{"record":…,"salt":"…"}`.
-    public var recordID: Int64
+    /// The record's id in the workspace, present only when the attestation binds it (its
+    /// `firstRecord` plus the record's index), and its canonical bytes `{"record":…,"salt":"…"}`.
+    public var recordID: Int64?
     public var canonical: [UInt8]
     /// Its position in its run's record tree.
     public var recordIndex: UInt64
@@ -34,7 +35,7 @@ public struct RecordProof: Equatable, Sendable {
     public var ledgerKey: String
     public var operatorKey: String
 
-    public init(trial: String, origin: String, recordID: Int64, canonical: [UInt8], recordIndex: UInt64, recordTreeSize: UInt64,
+    public init(trial: String, origin: String, recordID: Int64?, canonical: [UInt8], recordIndex: UInt64, recordTreeSize: UInt64,
                 recordTreeRoot: TreeHash, recordProof: [TreeHash], entryIndex: UInt64, entry: [UInt8], ledgerSize: UInt64,
                 ledgerProof: [TreeHash], checkpoint: String, ledgerKey: String, operatorKey: String) {
         self.trial = trial
@@ -63,8 +64,7 @@ public struct RecordProof: Equatable, Sendable {
         let content = (try? JSONValue.parse(canonical))?["record"] ?? .null
         return [
             "type": .string(RecordProof.type), "trial": .string(trial), "origin": .string(origin),
-            "record": ["id": .integer(recordID), "canonical": .string(Data(canonical).base64EncodedString()),
-                       "leafHash": .string(recordLeafHash.hex), "content": content],
+            "record": .object(recordFields(content)),
             "recordTree": ["index": .integer(Int64(recordIndex)), "size": .integer(Int64(recordTreeSize)), "root": .string(recordTreeRoot.hex),
                            "proof": .array(recordProof.map { .string($0.hex) })],
             "attestation": ["index": .integer(Int64(entryIndex)), "entry": .string(Data(entry).base64EncodedString()),
@@ -73,6 +73,13 @@ public struct RecordProof: Equatable, Sendable {
             "checkpoint": .string(checkpoint),
             "keys": ["ledger": .string(ledgerKey), "operator": .string(operatorKey)],
         ]
+    }
+
+    private func recordFields(_ content: JSONValue) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = ["canonical": .string(Data(canonical).base64EncodedString()),
+                                           "leafHash": .string(recordLeafHash.hex), "content": content]
+        if let recordID { fields["id"] = .integer(recordID) }
+        return fields
     }
 
     /// Reads a proof file.
@@ -110,7 +117,7 @@ public struct RecordProof: Equatable, Sendable {
         guard value["type"]?.stringValue == RecordProof.type else {
             throw fail("type", "expected \(RecordProof.type): this is not a TrialChain record proof")
         }
-        self.init(trial: try string("trial"), origin: try string("origin"), recordID: Int64(try integer("record", "id")),
+        self.init(trial: try string("trial"), origin: try string("origin"), recordID: value["record"]?["id"] == nil ? nil : Int64(try integer("record", "id")),
                   canonical: try base64("record", "canonical"), recordIndex: try integer("recordTree", "index"),
                   recordTreeSize: try integer("recordTree", "size"), recordTreeRoot: try hash(try string("recordTree", "root"), "recordTree.root"),
                   recordProof: try hashes("recordTree", "proof"), entryIndex: try integer("attestation", "index"),

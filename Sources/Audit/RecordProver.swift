@@ -1,3 +1,4 @@
+import Attestation
 import MerkleLog
 import Workspace
 
@@ -44,7 +45,10 @@ public struct RecordProver {
         }
         let ledger = try workspace.read { try $0.inclusionProof(index: run.entryIndex, size: checkpoint.size) }
         let entry = try workspace.read { try $0.entry(run.entryIndex) }
-        return RecordProof(trial: workspace.trialID, origin: workspace.origin, recordID: record.id, canonical: canonical, recordIndex: index,
+        // The id goes into the proof only when the attestation binds it (runs made since
+        // `firstRecord` was attested); otherwise it could be changed without anyone noticing.
+        let binds = (try? DSSEEnvelope(parsing: entry.entry).statement())?.predicate["firstRecord"]?.integerValue == run.firstRecord
+        return RecordProof(trial: workspace.trialID, origin: workspace.origin, recordID: binds ? record.id : nil, canonical: canonical, recordIndex: index,
                            recordTreeSize: tree.size, recordTreeRoot: tree.root(), recordProof: recordProof, entryIndex: run.entryIndex,
                            entry: entry.entry, ledgerSize: checkpoint.size, ledgerProof: ledger.proof, checkpoint: checkpoint.note,
                            ledgerKey: workspace.ledgerKey.description, operatorKey: workspace.operatorKey.description)

@@ -30,6 +30,23 @@ public enum TrialBundle {
     static let manifestName = "bundle.json"
     /// Bundle members are at most this large (a guard against decompression bombs).
     static let maximumEntryBytes: Int64 = 64 << 30
+    /// The manifest is inflated into memory: at most this many bytes (about 400,000 members).
+    static let maximumManifestBytes = 64 << 20
+    /// What `verify --bundle` unpacks at most unless told otherwise (`--max-bundle-bytes`).
+    public static let defaultMaximumTotalBytes: Int64 = 16 << 30
+
+    /// Stops an extraction that writes more than a member may hold.
+    struct Overflow: Error {}
+
+    /// A ZIP library error in words (ZIP's own integrity checks failed: the bundle was altered).
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case Archive.ArchiveError.invalidCRC32: return "its ZIP checksum (CRC-32) does not match its data"
+        case Archive.ArchiveError.unreadableArchive: return "its ZIP data is damaged or truncated"
+        case is Overflow: return "it inflates to more bytes than its manifest lists (a decompression bomb, or an altered member)"
+        default: return "its ZIP data cannot be read (\(String(describing: error).split(separator: "(").first ?? "damaged"))"
+        }
+    }
 
     /// What was exported.
     public struct Summary: Equatable, Sendable {
@@ -89,7 +106,8 @@ public enum TrialBundle {
     /// Checks a bundle against its manifest and opens it as a workspace in `directory` (which
     /// must not exist). Every member must be listed with its digest, and nothing else may be there.
     /// - throws: `BundleError.notABundle` (unreadable, foreign, unexpected content) or `.altered`.
-    public static func open(_ url: URL, into directory: URL) throws -> Workspace {
+    /// - parameter maximumTotalBytes: refuse a bundle whose members add up to more.
+    public static func open(_ url: URL, into directory: URL, maximumTotalBytes: Int64 = defaultMaximumTotalBytes) throws -> Workspace {
         let name = url.lastPathComponent
         let archive: Archive
         do {
@@ -98,14 +116,20 @@ public enum TrialBundle {
             throw BundleError.notABundle(file: name, reason: FileManager.default.fileExists(atPath: url.path)
                 ? "not a ZIP archive (truncated, or another kind of file)" : "no such file")
         }
-        guard let manifestEntry = archive[manifestName], manifestEntry.uncompressedSize < 256 << 20 else {
+        guard let manifestEntry = archive[manifestName] else {
             throw BundleError.notABundle(file: name, reason: "it has no \(manifestName)")
         }
+        // The ZIP's declared sizes are never trusted: bytes are counted as they inflate.
         var manifestBytes = Data()
         do {
-            _ = try archive.extract(manifestEntry) { manifestBytes.append($0) }
+            _ = try archive.extract(manifestEntry) { chunk in
+                guard manifestBytes.count + chunk.count <= maximumManifestBytes else { throw Overflow() }
+                manifestBytes.append(chunk)
+            }
+        } catch is Overflow {
+            throw BundleError.altered(file: name, reason: "\(manifestName) inflates past \(maximumManifestBytes >> 20) MiB, more than any manifest holds")
         } catch {
-            throw BundleError.notABundle(file: name, reason: "\(manifestName) cannot be read: \(error)")
+            throw BundleError.altered(file: name, reason: "\(manifestName): \(describe(error))")
         }
         guard let manifest = try? JSONValue.parse(manifestBytes), manifest["type"]?.stringValue == type,
               let listed = manifest["files"]?.arrayValue else {
@@ -118,6 +142,10 @@ public enum TrialBundle {
                 throw BundleError.notABundle(file: name, reason: "\(manifestName) lists an entry that is not part of a bundle: \(file)")
             }
             expected[path] = (digest, size)
+        }
+        let total = expected.values.reduce(Int64(0)) { $0 + $1.size }
+        guard total <= maximumTotalBytes else {
+            throw BundleError.notABundle(file: name, reason: "its members add up to \(total) bytes, more than the limit of \(maximumTotalBytes) (raise it with --max-bundle-bytes if you expect a bundle this large)")
         }
         let fileManager = FileManager.default
         do {
@@ -141,14 +169,17 @@ public enum TrialBundle {
                     throw WorkspaceError.storage("cannot write \(destination.path)")
                 }
                 defer { try? output.close() }
+                var written: Int64 = 0
                 _ = try archive.extract(entry) { chunk in
+                    written += Int64(chunk.count)
+                    guard written <= listed.size else { throw Overflow() }
                     hasher.update(data: chunk)
                     output.write(chunk)
                 }
             } catch let error as WorkspaceError {
                 throw error
             } catch {
-                throw BundleError.altered(file: name, reason: "\(entry.path) cannot be read: \(error)")
+                throw BundleError.altered(file: name, reason: "\(entry.path): \(describe(error))")
             }
             guard Hex.encode(hasher.finalize()) == listed.sha256 else {
                 throw BundleError.altered(file: name, reason: "\(entry.path) does not have the SHA-256 its manifest lists")

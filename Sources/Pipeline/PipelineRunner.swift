@@ -52,7 +52,12 @@ public struct PipelineRunner {
             }
             return workspace
         }
-        return try Workspace.create(at: root, trialID: pipeline.trial, origin: pipeline.origin)
+        do {
+            return try Workspace.create(at: root, trialID: pipeline.trial, origin: pipeline.origin)
+        } catch WorkspaceError.alreadyExists where FileManager.default.fileExists(atPath: WorkspaceLayout(root: root).database.path) {
+            // Another run created it at the same moment: use that one.
+            return try workspace(at: root, for: pipeline)
+        }
     }
 
     /// Runs every stage.
@@ -86,7 +91,7 @@ public struct PipelineRunner {
                     outcome = reportOutcome
                     written = try ReportRunner.write(reports, under: workspace.layout.root.appendingPathComponent("reports")).map(\.path)
                 default:
-                    let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0) }
+                    let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0, root: pipeline.root) }
                     let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
                     let options = IngestOptions(reason: reason ?? stage.reason, maxRejects: stage.maxRejects, layout: layout,
                                                 stage: stage.name, pipeline: material, allowRevert: allowRevert)

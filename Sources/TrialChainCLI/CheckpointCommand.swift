@@ -20,7 +20,7 @@ struct CheckpointCommand: ParsableCommand {
     var cosigned = false
 
     func run() throws {
-        let workspace = try options.open()
+        let workspace = try options.openReadOnly()
         if cosigned {
             print(try workspace.cosignedCheckpoint(size: size), terminator: "")
             return

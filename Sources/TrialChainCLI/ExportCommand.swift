@@ -22,7 +22,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The bundle file to write.", valueName: "file")) var bundle: String
 
     func run() throws {
-        let workspace = try options.open()
+        let workspace = try options.openReadOnly()
         let summary = try TrialBundle.export(workspace, to: URL(fileURLWithPath: bundle))
         print("\(bundle): \(summary.files) files (\(summary.bytes) bytes before compression), ledger size \(summary.ledgerSize)")
     }

@@ -113,21 +113,21 @@ struct IngestCommand: ParsableCommand {
 
     /// Files as given, directories expanded to their files with the extension, sorted.
     static func inputs(_ paths: [String], extension wanted: String) throws -> [InputFile] {
-        var names: [String] = []
+        var names: [(path: String, root: URL?)] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 let base = path.hasSuffix("/") ? String(path.dropLast()) : path
                 let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
                     .filter { ($0 as NSString).pathExtension.lowercased() == wanted && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
-                    .sorted().map { base + "/" + $0 }
+                    .sorted().map { (base + "/" + $0, URL(fileURLWithPath: base)) }
                 guard !found.isEmpty else { throw UsageError("\(path) contains no .\(wanted) files") }
                 names += found
             } else {
-                names.append(path)
+                names.append((path, nil))
             }
         }
-        return try names.map { try InputFile(url: URL(fileURLWithPath: $0), name: displayName($0)) }
+        return try names.map { try InputFile(url: URL(fileURLWithPath: $0.path), name: displayName($0.path), root: $0.root) }
     }
 
     static func report(_ outcome: StageOutcome, what: String) {

@@ -23,7 +23,7 @@ struct LogCommand: ParsableCommand {
     var from: UInt64 = 0
 
     func run() throws {
-        let workspace = try options.open()
+        let workspace = try options.openReadOnly()
         try workspace.read { ledger in
             try ledger.forEachEntry(from: from) { entry in
                 if json {
@@ -34,7 +34,7 @@ struct LogCommand: ParsableCommand {
                     ]
                     print(CanonicalJSON.string(line))
                 } else {
-                    print(LogCommand.describe(entry))
+                    print(Terminal.escaped(LogCommand.describe(entry)))
                 }
             }
         }

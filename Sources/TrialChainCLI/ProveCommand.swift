@@ -26,7 +26,7 @@ struct ProveCommand: ParsableCommand {
         @Flag(help: "Machine-readable output.") var json = false
 
         func run() throws {
-            let workspace = try options.open()
+            let workspace = try options.openReadOnly()
             let result = try workspace.read { try $0.inclusionProof(index: index, size: size) }
             if json {
                 print(CanonicalJSON.string([
@@ -58,7 +58,7 @@ struct ProveCommand: ParsableCommand {
         @Flag(help: "Machine-readable output.") var json = false
 
         func run() throws {
-            let workspace = try options.open()
+            let workspace = try options.openReadOnly()
             let result = try workspace.read { try $0.consistencyProof(from: from, to: to) }
             if json {
                 print(CanonicalJSON.string([
@@ -100,7 +100,7 @@ struct ProveCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Write the proof to this file instead of standard output.", valueName: "file")) var out: String?
 
         func run() throws {
-            let workspace = try options.open()
+            let workspace = try options.openReadOnly()
             let prover = RecordProver(workspace: workspace)
             let record = try prover.select(id: id, participant: participant, visit: visit, item: item)
             let proof = try prover.prove(record, size: size)

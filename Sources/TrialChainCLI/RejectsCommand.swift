@@ -21,7 +21,7 @@ struct RejectsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let workspace = try options.open()
+        let workspace = try options.openReadOnly()
         if let runID, try !workspace.stageRunExists(runID) {
             throw UsageError("there is no stage run \(runID): `ingest` and `run` print the run number of each stage they commit (see `trialchain log`)")
         }
@@ -34,7 +34,7 @@ struct RejectsCommand: ParsableCommand {
                     "reason": .string(reject.reason), "raw": reject.raw.map(JSONValue.string) ?? .null,
                 ]))
             } else {
-                print("run \(runID) \(stage)  \(reject)")
+                print(Terminal.escaped("run \(runID) \(stage)  \(reject)"))
             }
         }
         if rows.isEmpty && !json { Terminal.note("no rejects") }

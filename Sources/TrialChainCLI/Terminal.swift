@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 
 /// Writing to the terminal: errors and progress on standard error, progress only when it is a
 /// terminal (quiet when piped or in CI).
@@ -6,8 +7,14 @@ enum Terminal {
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
 
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("trialchain: error: \(message)\n".utf8))
+        // Multi-line messages keep their newlines; every other control character is escaped.
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) }
+        FileHandle.standardError.write(Data("trialchain: error: \(lines.joined(separator: "\n"))\n".utf8))
     }
+
+    /// Text from input files (names, values) with control characters written as `\u{…}`, so that
+    /// a file name holding a newline cannot print as another line.
+    static func escaped(_ text: String) -> String { InputPath.printable(text) }
 
     /// A note for a person watching (skipped when standard error is not a terminal).
     static func note(_ message: String) {

@@ -25,7 +25,7 @@ struct TrustCommand: ParsableCommand {
         @Flag(help: "Print the policy file's canonical JSON.") var json = false
 
         func run() throws {
-            let policy = try options.open().trustPolicy()
+            let policy = try options.openReadOnly().trustPolicy()
             if json {
                 print(CanonicalJSON.string(policy.json))
                 return

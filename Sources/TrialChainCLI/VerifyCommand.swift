@@ -13,7 +13,9 @@ struct VerifyCommand: ParsableCommand {
             Checks, in order: every entry's leaf hash and attestation signature (operator key); \
             every stored tile against the recomputed tree; every checkpoint's signature (ledger \
             key), origin and root; consistency between consecutive checkpoints; every stage run's \
-            records against its attested record tree and its artifacts against their digests; and, with \
+            records against its attested record tree and its artifacts against their digests; every \
+            table, view and file of the workspace against what the signed entries imply (see the \
+            README's Auditing section); and, with \
             --checkpoint FILE, that the ledger extends a checkpoint kept elsewhere; with \
             --bundle FILE, all of it on an exported bundle, unpacked in a fresh directory; with \
             --reexecute, every contract and report stage re-run from what the workspace holds \
@@ -35,6 +37,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("witness"), help: ArgumentHelp("Require a valid cosignature of the latest checkpoint by this witness key (repeatable).", valueName: "vkey"))
     var witnesses: [String] = []
+
+    @Option(name: .customLong("max-bundle-bytes"), help: ArgumentHelp("With --bundle: unpack at most this many bytes (default 16 GiB).", valueName: "n"))
+    var maxBundleBytes: Int64 = TrialBundle.defaultMaximumTotalBytes
 
     @Flag(help: "Re-run every contract and report stage and compare its outputs byte for byte.")
     var reexecute = false
@@ -59,10 +64,10 @@ struct VerifyCommand: ParsableCommand {
         if let bundle {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-bundle-\(UUID().uuidString)")
             unpacked = directory
-            workspace = try TrialBundle.open(URL(fileURLWithPath: bundle), into: directory)
+            workspace = try TrialBundle.open(URL(fileURLWithPath: bundle), into: directory, maximumTotalBytes: maxBundleBytes)
             if !json { print("bundle \(bundle): every file matches its manifest") }
         } else {
-            workspace = try options.open()
+            workspace = try options.openReadOnly()
         }
         let policy = try trustPolicy.map { path -> TrustPolicy in
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trust policy \(path)") }
@@ -103,6 +108,8 @@ struct VerifyCommand: ParsableCommand {
                 "stage_runs": .integer(Int64(report.stages.runs)), "records": .integer(Int64(report.stages.records)),
                 "artifacts": .integer(Int64(report.stages.artifacts)), "blobs": .integer(Int64(report.stages.blobs)),
                 "erasures": .array(report.stages.erasures.map(JSONValue.string)), "blanked_records": .integer(Int64(report.stages.blankedRecords)),
+                "report_files": ["matching": .integer(Int64(report.reports.matching)), "missing": .array(report.reports.missing.map(JSONValue.string)),
+                                 "unanchored": .array(report.reports.unanchored.map(JSONValue.string))],
             ]
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
             if let reexecution {
@@ -125,6 +132,17 @@ struct VerifyCommand: ParsableCommand {
         }
         if report.stages.blobs > 0 {
             print("  ✓ \(report.stages.blobs) blobs in the object store (inputs, signed documents, contracts, outputs) match their digests")
+        }
+        if report.reports.matching > 0 || !report.reports.missing.isEmpty {
+            print("  ✓ \(report.reports.matching) report files under reports/ equal their anchored versions"
+                  + (report.reports.missing.isEmpty ? "" : "; not on disk: \(report.reports.missing.joined(separator: ", "))"))
+        }
+        if !report.reports.unanchored.isEmpty {
+            print("  ! not anchored by any report stage (ignored): \(report.reports.unanchored.map(Terminal.escaped).joined(separator: ", "))")
+        }
+        if trustPolicy == nil, let policy = report.policyInForce,
+           let copy = FileManager.default.contents(atPath: workspace.layout.trustPolicy.path), Array(copy) != policy.canonicalBytes {
+            print("  ! trust-policy.json differs from the policy the ledger puts in force (ignored: it is only a readable copy)")
         }
         if let size = report.externalCheckpointSize {
             print("  ✓ the ledger extends the checkpoint you hold (size \(size))")

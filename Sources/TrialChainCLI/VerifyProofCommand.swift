@@ -46,13 +46,13 @@ struct VerifyProofCommand: ParsableCommand {
         let report = try proof.verify(ledgerKey: try key(ledgerKey, "--ledger-key"), operatorKey: try key(operatorKey, "--operator-key"), checkpoint: held)
         if json {
             print(CanonicalJSON.string([
-                "ok": true, "record": .integer(report.recordID), "content": report.content, "stage": .string(report.stage),
+                "ok": true, "record": report.recordID.map(JSONValue.integer) ?? .null, "content": report.content, "stage": .string(report.stage),
                 "entry": .integer(Int64(report.entryIndex)), "checkpointSize": .integer(Int64(report.checkpointSize)),
                 "checkpointRoot": .string(report.checkpointRoot.hex), "keysPinned": .bool(report.keysPinned),
             ]))
             return
         }
-        print("✓ record \(report.recordID) is anchored: leaf in its record tree, attested by entry \(report.entryIndex) (stage \(report.stage)), entry in the ledger at the checkpoint of size \(report.checkpointSize) (root \(report.checkpointRoot.hex))")
+        print("✓ record \(report.recordID.map(String.init) ?? "(id not bound by its attestation)") is anchored: leaf in its record tree, attested by entry \(report.entryIndex) (stage \(report.stage)), entry in the ledger at the checkpoint of size \(report.checkpointSize) (root \(report.checkpointRoot.hex))")
         print("  content: \(CanonicalJSON.string(report.content))")
         if !report.keysPinned {
             print("  note: the keys were taken from the proof itself; compare them with keys you obtained separately, or pass --ledger-key and --operator-key")

@@ -17,4 +17,10 @@ struct WorkspaceOptions: ParsableArguments {
     func open() throws -> Workspace {
         try Workspace.open(at: root)
     }
+
+    /// Opens the workspace read-only: the command changes no byte of it, works on a read-only
+    /// copy, and never waits on or blocks another reader.
+    func openReadOnly() throws -> Workspace {
+        try Workspace.open(at: root, readOnly: true)
+    }
 }

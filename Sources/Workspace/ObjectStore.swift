@@ -111,7 +111,19 @@ public struct ObjectStore: Sendable {
         return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: isNew)
     }
 
-    /// A blob being written: `tmp/<uuid>` until it is renamed to its digest's path.
+    /// Removes what killed processes left in `tmp/`: files whose writer (the process id their name
+    /// starts with) is no longer running, and files of the older `tmp/<uuid>` form.
+    public func removeLeftovers() {
+        let folder = "\(root.path)/tmp"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names {
+            let prefix = name.split(separator: "-", maxSplits: 1).first.flatMap { Int32($0) }
+            if let pid = prefix, ProcessLiveness.isRunning(pid) { continue }
+            unlink("\(folder)/\(name)")
+        }
+    }
+
+    /// A blob being written: `tmp/<pid>-<uuid>` until it is renamed to its digest's path.
     private final class TemporaryFile {
         let store: ObjectStore
         let path: String
@@ -122,7 +134,8 @@ public struct ObjectStore: Sendable {
             self.store = store
             let folder = "\(store.root.path)/tmp"
             try ObjectStore.makeDirectory(folder)
-            path = "\(folder)/\(UUID().uuidString)"
+            // The writer's process id first: leftovers of a process that died are recognised.
+            path = "\(folder)/\(getpid())-\(UUID().uuidString)"
             descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
             guard descriptor >= 0 else { throw WorkspaceError.storage(ObjectStore.failure("cannot write in \(store.root.path)")) }
         }
@@ -213,5 +226,13 @@ public struct ObjectStore: Sendable {
         if (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
             try? FileManager.default.removeItem(at: folder)
         }
+    }
+}
+
+/// Whether a process is still running (for leftovers named after their writer's process id).
+enum ProcessLiveness {
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 }

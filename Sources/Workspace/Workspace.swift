@@ -81,8 +81,11 @@ public final class Workspace: Sendable {
             guard isDirectory.boolValue, contents.isEmpty else { throw WorkspaceError.alreadyExists(path: layout.root.path) }
         }
         // Build in a sibling directory and rename it into place: a half-made workspace never exists.
+        // The staging folder holds fresh private keys: it is named after this process, so that a
+        // later creation removes the folders of processes that were killed on the way.
         let parent = layout.root.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(layout.root.lastPathComponent).init-\(UUID().uuidString.prefix(8))")
+        removeStaleStaging(of: layout)
+        let staging = parent.appendingPathComponent(".\(layout.root.lastPathComponent).init-\(getpid())-\(UUID().uuidString.prefix(8))")
         do {
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
             try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
@@ -121,14 +124,32 @@ public final class Workspace: Sendable {
                 }
                 try pool.close()
             }
-            if fileManager.fileExists(atPath: layout.root.path) { try fileManager.removeItem(at: layout.root) }
-            try fileManager.moveItem(at: staging, to: layout.root)
+            // rename(2) is atomic and never removes anything: it replaces at most an empty folder,
+            // and fails when another process put a workspace there first.
+            guard rename(staging.path, layout.root.path) == 0 else {
+                let code = errno
+                if code == ENOTEMPTY || code == EEXIST || code == ENOTDIR { throw WorkspaceError.alreadyExists(path: layout.root.path) }
+                throw WorkspaceError.storage("cannot move the new workspace into \(layout.root.path): \(String(cString: strerror(code)))")
+            }
         } catch {
             try? fileManager.removeItem(at: staging)
             if let known = error as? WorkspaceError { throw known }
             throw WorkspaceError.storage("\(error)")
         }
         return try open(at: layout.root, clock: clock)
+    }
+
+    /// Removes staging folders (`.<name>.init-<pid>-…`) that killed creations left beside the
+    /// workspace, with the private keys they hold; a folder of a running creation stays.
+    static func removeStaleStaging(of layout: WorkspaceLayout) {
+        let parent = layout.root.deletingLastPathComponent()
+        let prefix = ".\(layout.root.lastPathComponent).init-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let pid, ProcessLiveness.isRunning(pid) { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
     }
 
     /// The printed name used when none is given: `$TRIALCHAIN_SIGNER`, else the login name.
@@ -142,7 +163,11 @@ public final class Workspace: Sendable {
     /// Opens an existing workspace.
     /// - throws: `WorkspaceError.notFound`, `.notADatabase`, `.foreignDatabase` or
     ///   `.newerSchema`; a foreign or corrupt file is never modified.
-    public static func open(at root: URL, clock: TrialClock = TrialClock()) throws -> Workspace {
+    /// - parameter readOnly: open the database read-only: nothing is migrated or written, not a
+    ///   byte of the workspace changes, and a copy on read-only media works (what `verify`,
+    ///   `prove`, `log`, `checkpoint`, `export` and `rejects` use). Readers wait for, and never
+    ///   block, a writer (WAL).
+    public static func open(at root: URL, clock: TrialClock = TrialClock(), readOnly: Bool = false) throws -> Workspace {
         _ = sqliteTuned
         let layout = WorkspaceLayout(root: root)
         guard FileManager.default.fileExists(atPath: layout.database.path) else {
@@ -151,9 +176,11 @@ public final class Workspace: Sendable {
         // Look before touching: a read-only connection checks that this is our database, so a
         // foreign file is never switched to WAL or migrated.
         try translate(layout) {
-            var readOnly = Configuration()
-            readOnly.readonly = true
-            let probe = try DatabaseQueue(path: layout.database.path, configuration: readOnly)
+            var probing = Configuration()
+            probing.readonly = true
+            // A writer closing its connection holds the file briefly: wait, never fail.
+            probing.busyMode = .timeout(30)
+            let probe = try DatabaseQueue(path: layout.database.path, configuration: probing)
             defer { try? probe.close() }
             try probe.read { db in
                 let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
@@ -163,7 +190,16 @@ public final class Workspace: Sendable {
                 if !applied.isSubset(of: known) {
                     throw WorkspaceError.newerSchema(path: layout.database.path, version: applied.count)
                 }
+                if readOnly, applied != known { throw WorkspaceError.olderSchema(path: layout.database.path) }
             }
+        }
+        if readOnly {
+            let pool = try translate(layout) {
+                var configuration = configuration()
+                configuration.readonly = true
+                return try DatabasePool(path: layout.database.path, configuration: configuration)
+            }
+            return try Workspace(layout: layout, pool: pool, clock: clock)
         }
         let pool = try translate(layout) {
             let pool = try DatabasePool(path: layout.database.path, configuration: configuration())
@@ -186,6 +222,7 @@ public final class Workspace: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
+            guard !db.configuration.readonly else { return }
             // Durable commits: a stage that reported success survives a power cut.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // 32 MiB of page cache: big batches spill to the WAL less often, and ingest stays
@@ -218,9 +255,12 @@ public final class Workspace: Sendable {
         try Workspace.translate(layout) { try pool.read { db in try body(LedgerStore(db)) } }
     }
 
-    /// Runs `body` in one write transaction: all of it commits, or none of it.
+    /// Runs `body` in one write transaction: all of it commits, or none of it. Leftovers of
+    /// killed processes (temporary blobs, staging folders with keys) are removed first.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try Workspace.translate(layout) { try pool.write { db in try body(db) } }
+        objects.removeLeftovers()
+        Workspace.removeStaleStaging(of: layout)
+        return try Workspace.translate(layout) { try pool.write { db in try body(db) } }
     }
 
     /// Appends raw entries as one batch with a new signed checkpoint.

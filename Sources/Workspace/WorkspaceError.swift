@@ -12,6 +12,8 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible 
     case foreignDatabase(path: String)
     /// The database was written by a newer TrialChain.
     case newerSchema(path: String, version: Int)
+    /// A read-only command met a database an older TrialChain wrote (it needs a migration).
+    case olderSchema(path: String)
     /// A key file is missing, unreadable or does not match the workspace.
     case keyProblem(path: String, reason: String)
     /// A trial ID or origin that cannot be used.
@@ -43,6 +45,8 @@ public enum WorkspaceError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(path) is an SQLite database but not a TrialChain workspace; nothing was changed"
         case let .newerSchema(path, version):
             return "\(path) has schema version \(version), newer than this trialchain understands; upgrade trialchain"
+        case let .olderSchema(path):
+            return "\(path) was written by an older trialchain and must be upgraded by a command that writes (`trialchain run`, `ingest`, `anchor`); read-only commands (verify, prove, log, checkpoint, export, rejects) never change a workspace"
         case let .keyProblem(path, reason):
             return "key file \(path): \(reason)"
         case let .invalidName(what, value, rule):

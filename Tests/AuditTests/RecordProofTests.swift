@@ -88,6 +88,10 @@ struct RecordProofTests {
         #expect(step { $0.entry = Array(String(decoding: $0.entry, as: UTF8.self).replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\"A").utf8) } == "attestation")
         #expect(step { $0.ledgerProof[0] = RFC6962.leafHash([2]) } == "ledger")
         #expect(step { $0.entryIndex = 1 } == "ledger")
+        // The record id is bound through the attestation's firstRecord (issue 12).
+        #expect(proof.recordID != nil)
+        #expect(step { $0.recordID = ($0.recordID ?? 0) + 1 } == "record")
+        #expect(step { $0.recordID = nil } == nil, "a proof without an id proves the same record")
         #expect(step { $0.checkpoint = $0.checkpoint.replacingOccurrences(of: "\n\n— ", with: "\n\n— x") } == "checkpoint")
         #expect(step { $0.origin = "example.org/another" } == "checkpoint")
         let other = try NoteSigner.generate(name: "example.org/trials/DEMO-2026-001")
@@ -115,6 +119,18 @@ struct RecordProofTests {
             }
             #expect(!passed, "byte \(position) changed from \(bytes[position]) to \(altered[position]) and the proof still verified: \(String(decoding: bytes[max(0, position - 20)..<min(bytes.count, position + 20)], as: UTF8.self))")
         }
+    }
+
+    @Test func theRecordIDInTheFileIsBound() throws {
+        var value = try JSONValue.parse(CanonicalJSON.encode(try trial.proof().json))
+        guard case var .object(top) = value, case var .object(record)? = top["record"], let id = record["id"]?.integerValue else {
+            Issue.record("the proof has no record id")
+            return
+        }
+        record["id"] = .integer(id + 7)
+        top["record"] = .object(record)
+        value = .object(top)
+        #expect(throws: ProofFailure.self) { try RecordProof(json: value).verify(ledgerKey: trial.ledgerKey, operatorKey: trial.operatorKey) }
     }
 
     @Test func notAProofIsAClearError() throws {

@@ -7,7 +7,8 @@ struct CLIResult {
     let stderr: String
 }
 
-final class CLISandbox {
+/// Immutable after init (a folder and a binary path), so it is shared across threads as is.
+final class CLISandbox: @unchecked Sendable {
     let directory: URL
     var workspace: URL { directory.appendingPathComponent("ws") }
 

@@ -105,6 +105,12 @@ public struct Ingestor {
                                                       reason: "status \(consent.status) does not record a consent (expected active, or inactive for a withdrawal)"))
                         continue
                     }
+                    let folder = (file.url.path as NSString).deletingLastPathComponent
+                    if let problem = InputPath.problem(consent.documentPath, within: folder) {
+                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.url"),
+                                                      reason: "the signed document is refused: \(problem)"))
+                        continue
+                    }
                     guard FileManager.default.fileExists(atPath: consent.documentPath) else {
                         try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.url"),
                                                       reason: "the signed document \(consent.documentPath) does not exist"))

@@ -63,23 +63,23 @@ struct MeasurementPreparer: Sendable {
                 current = known
                 return known
             }
+            // The salt is made when the participant's first row is accepted: one whose rows are
+            // all rejected (never consented, erased, bad values) gets none, so every stored salt
+            // is used by a record (an erased participant's salt stays destroyed).
             let name = String(decoding: bytes, as: UTF8.self)
-            // A participant with no consent period (never consented, or erased) has every row
-            // rejected: no salt is made for them (an erased participant's salt stays destroyed).
-            guard consents.periods[name] != nil else {
-                current = Array(repeating: UInt8(ascii: "0"), count: 64).withUnsafeBytes { participants.insert(name: bytes, saltHex: $0, period: nil) }
-                return current
-            }
-            let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-            chunk.batch.addSalt(salt, for: name)
-            current = Array(Hex.encode(salt).utf8).withUnsafeBytes { saltHex in
-                participants.insert(name: bytes, saltHex: saltHex, period: consents.periods[name])
+            current = Array(repeating: UInt8(ascii: "0"), count: 64).withUnsafeBytes {
+                participants.insert(name: bytes, saltHex: $0, period: consents.periods[name], pending: true)
             }
             return current
         }
 
         /// Adds an accepted row to the chunk.
         func accept(_ row: CSVRow, _ columns: Columns, participant: Int, collectedAt: UnsafeRawBufferPointer, file: Int) {
+            if participants.needsSalt(participant) {
+                let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+                chunk.batch.addSalt(salt, for: participants.name(participant))
+                participants.setSalt(participant, saltHex: Array(Hex.encode(salt).utf8))
+            }
             participants.withSaltHex(participant) { saltHex in
                 _ = chunk.batch.append(participant: row[columns.participant], site: columns.site.map { row[$0] } ?? Columns.empty,
                                        visit: row[columns.visit], item: row[columns.item], value: row[columns.value],

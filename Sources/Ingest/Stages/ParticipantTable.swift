@@ -12,6 +12,8 @@ struct ParticipantTable: Sendable {
     /// 64 hex digits per participant.
     private var salts: [UInt8] = []
     private var periods: [ConsentIndex.Period?] = []
+    /// True while a participant first met in this stage has no salt yet (none of their rows accepted).
+    private var pending: [Bool] = []
     /// Open addressing: each slot holds an index plus one, or 0 when empty.
     private var slots: [Int32] = Array(repeating: 0, count: 64)
 
@@ -38,8 +40,9 @@ struct ParticipantTable: Sendable {
     /// - parameter saltHex: the salt as 64 lowercase hex digits.
     /// - returns: its index.
     @discardableResult
-    mutating func insert(name: UnsafeRawBufferPointer, saltHex: UnsafeRawBufferPointer, period: ConsentIndex.Period?) -> Int {
+    mutating func insert(name: UnsafeRawBufferPointer, saltHex: UnsafeRawBufferPointer, period: ConsentIndex.Period?, pending: Bool = false) -> Int {
         precondition(saltHex.count == ParticipantTable.saltHexCount, "a salt is 64 hex digits")
+        self.pending.append(pending)
         if (count + 1) * 2 > slots.count { grow() }
         names.append(contentsOf: name)
         nameStarts.append(UInt32(names.count))
@@ -47,6 +50,21 @@ struct ParticipantTable: Sendable {
         periods.append(period)
         place(count - 1, hash: fnv1a(name))
         return count - 1
+    }
+
+    /// Whether the participant still waits for a salt (inserted with `pending`).
+    func needsSalt(_ index: Int) -> Bool { pending[index] }
+
+    /// Gives a pending participant its salt (64 lowercase hex digits).
+    mutating func setSalt(_ index: Int, saltHex: [UInt8]) {
+        precondition(saltHex.count == ParticipantTable.saltHexCount, "a salt is 64 hex digits")
+        salts.replaceSubrange(index * 64 ..< index * 64 + 64, with: saltHex)
+        pending[index] = false
+    }
+
+    /// The participant's name.
+    func name(_ index: Int) -> String {
+        names.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(nameStarts[index]) ..< Int(nameStarts[index + 1])]), as: UTF8.self) }
     }
 
     /// The participant's consent period (nil: no accepted consent).

@@ -66,14 +66,14 @@ public struct LedgerVerifier {
             targets[checkpoint.size] = (checkpoint.root, true)
         }
 
-        // Partial tiles are checked when the recomputed tree reaches the size that fixes them.
-        var partials: [UInt64: [(level: Int, index: UInt64, width: Int)]] = [:]
+        // Every batch stores the partial right-edge tiles of its checkpoint: the stored partial
+        // tiles are exactly those of the checkpointed sizes, checked when the tree reaches each.
+        let checkpointSizes = Set(checkpoints.map(\.size))
+        var storedPartials: Set<String> = []
         for row in try Row.fetchAll(db, sql: "SELECT level, idx, width FROM ledger_tiles WHERE width < 256") {
-            let level: Int = row["level"], width: Int = row["width"]
-            let index = UInt64(row["idx"] as Int64)
-            let fixedAt = index << UInt64(Tile.height * (level + 1)) + UInt64(width) << UInt64(Tile.height * level)
-            partials[fixedAt, default: []].append((level, index, width))
+            storedPartials.insert("\(row["level"] as Int)/\(row["idx"] as Int64)/\(row["width"] as Int)")
         }
+        var expectedPartials: Set<String> = []
         let fullTile = try db.makeStatement(sql: "SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width = 256")
         let partialTile = try db.makeStatement(sql: "SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width = ?")
 
@@ -98,12 +98,12 @@ public struct LedgerVerifier {
                 fullTiles += 1
             }
             let size = appender.size
-            if let due = partials[size] {
-                let current = appender.partialTiles
-                for item in due {
-                    guard let tile = current.first(where: { $0.level == item.level }), tile.index == item.index, tile.width == item.width,
-                          let data = try Data.fetchOne(partialTile, arguments: [item.level, Int64(item.index), item.width]) else {
-                        throw IntegrityFailure.tileMismatch(path: "tile/\(item.level)/\(Tile.pathElement(item.index)).p/\(item.width)", firstEntry: nil)
+            if checkpointSizes.contains(size) {
+                for tile in appender.partialTiles {
+                    let key = "\(tile.level)/\(tile.index)/\(tile.width)"
+                    guard expectedPartials.insert(key).inserted else { continue }
+                    guard let data = try Data.fetchOne(partialTile, arguments: [tile.level, Int64(tile.index), tile.width]) else {
+                        throw IntegrityFailure.tileMissing(path: tile.path)
                     }
                     try compare(stored: Array(data), computed: tile)
                     report.tiles += 1
@@ -122,6 +122,14 @@ public struct LedgerVerifier {
                 throw IntegrityFailure.externalCheckpoint(reason: "it covers \(beyond) entries, but the ledger holds only \(size): entries were deleted or the ledger was replaced by an older copy")
             }
             throw IntegrityFailure.checkpointPastLedger(size: beyond, ledgerSize: size)
+        }
+        if let extra = storedPartials.subtracting(expectedPartials).sorted().first {
+            let parts = extra.split(separator: "/").map { UInt64($0) ?? 0 }
+            // A partial tile is the right edge of the size its batch signed: if that size is within
+            // the ledger and has no checkpoint, the checkpoint is what was deleted.
+            let fixedAt = parts[1] << UInt64(Tile.height * (Int(parts[0]) + 1)) + parts[2] << UInt64(Tile.height * Int(parts[0]))
+            if fixedAt <= appender.size, !checkpointSizes.contains(fixedAt) { throw IntegrityFailure.checkpointMissing(size: fixedAt) }
+            throw IntegrityFailure.tileUnexpected(path: "tile/\(parts[0])/\(Tile.pathElement(parts[1])).p/\(parts[2])")
         }
         let storedFull = try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_tiles WHERE width = 256") ?? 0
         if storedFull != fullTiles {
