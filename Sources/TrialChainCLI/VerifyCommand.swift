@@ -133,7 +133,9 @@ struct VerifyCommand: ParsableCommand {
         if report.stages.blobs > 0 {
             print("  ✓ \(report.stages.blobs) blobs in the object store (inputs, signed documents, contracts, outputs) match their digests")
         }
-        if report.reports.matching > 0 || !report.reports.missing.isEmpty {
+        if !report.reports.folderPresent, report.reports.anchored > 0 {
+            print("  · \(report.reports.anchored) anchored reports are checked in the object store; there is no reports/ folder to compare (a bundle, or reports written elsewhere)")
+        } else if report.reports.matching > 0 || !report.reports.missing.isEmpty {
             print("  ✓ \(report.reports.matching) report files under reports/ equal their anchored versions"
                   + (report.reports.missing.isEmpty ? "" : "; not on disk: \(report.reports.missing.joined(separator: ", "))"))
         }

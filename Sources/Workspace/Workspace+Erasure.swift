@@ -95,11 +95,28 @@ extension Workspace {
                 return ErasureReceipt(entryIndex: batch.firstIndex, records: known, destroyed: fates.filter { $0.replacedBy == nil }.count,
                                       redacted: fates.filter { $0.replacedBy != nil }.count)
             }
+            redactReportFiles(fates)
             for fate in fates { objects.remove(fate.sha256) }
             return receipt
         } catch {
             for digest in addedBlobs { objects.remove(digest) }
             throw error
+        }
+    }
+
+    /// Report files written under `reports/` hold the same bytes as anchored report blobs: each
+    /// one an erasure destroyed is replaced by its redacted copy, or removed.
+    func redactReportFiles(_ fates: [(sha256: String, replacedBy: String?)]) {
+        let folder = layout.root.appendingPathComponent("reports")
+        let byDigest = Dictionary(fates.map { ($0.sha256, $0.replacedBy) }, uniquingKeysWith: { first, _ in first })
+        for relative in FileManager.default.subpaths(atPath: folder.path) ?? [] {
+            let url = folder.appendingPathComponent(relative)
+            guard let data = FileManager.default.contents(atPath: url.path), let fate = byDigest[Hex.encode(SHA256.hash(data: data))] else { continue }
+            if let copy = fate, let redacted = FileManager.default.contents(atPath: objects.path(for: copy)) {
+                try? redacted.write(to: url, options: .atomic)
+            } else {
+                try? FileManager.default.removeItem(at: url)
+            }
         }
     }
 

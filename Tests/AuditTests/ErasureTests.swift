@@ -19,6 +19,9 @@ struct ErasureTests {
         }
         #expect(documents.count == 2, "the signed consent and the withdrawal form")
 
+        let html = workspace.layout.root.appendingPathComponent("reports/payouts/participant-payments.html")
+        let original = try Data(contentsOf: html)
+        #expect(Redaction.mentions(Array(original), "P-0009"))
         let receipt = try workspace.erase(participant: "P-0009", reason: "participant's request")
         #expect(receipt.records == 46 && receipt.destroyed >= 2 && receipt.redacted > 0)
         let report = try workspace.verifyLedger(external: before.checkpoint)
@@ -33,6 +36,16 @@ struct ErasureTests {
             #expect(!Redaction.mentions(bytes, "P-0009"), "blob \(digest) still mentions the participant")
         }
         #expect(throws: AuditError.self) { try prover.prove(try prover.select(participant: "P-0009", visit: "SE.WEEK2", item: "IT.HR")) }
+        // The report files on disk were redacted too; putting the erased version back is caught.
+        for relative in FileManager.default.subpaths(atPath: workspace.layout.root.appendingPathComponent("reports").path) ?? [] {
+            guard let bytes = FileManager.default.contents(atPath: workspace.layout.root.appendingPathComponent("reports/\(relative)").path) else { continue }
+            #expect(!Redaction.mentions(Array(bytes), "P-0009"), "reports/\(relative) still mentions the participant")
+        }
+        #expect(try workspace.verifyLedger().reports.matching == 6)
+        let redacted = try Data(contentsOf: html)
+        try original.write(to: html)
+        #expect(throws: IntegrityFailure.self) { try workspace.verifyLedger() }
+        try redacted.write(to: html)
 
         // Other participants' proofs, old and new, still verify.
         _ = try before.verify(ledgerKey: workspace.ledgerKey, operatorKey: workspace.operatorKey)

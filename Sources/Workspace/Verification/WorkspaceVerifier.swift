@@ -291,6 +291,9 @@ struct WorkspaceVerifier {
             SELECT name, max(version) AS version, sha256 FROM stage_artifacts WHERE name LIKE 'reports/%' GROUP BY name ORDER BY name
             """)
         var anchoredPaths: Set<String> = []
+        var isDirectory: ObjCBool = false
+        result.folderPresent = FileManager.default.fileExists(atPath: layout.root.appendingPathComponent("reports").path, isDirectory: &isDirectory) && isDirectory.boolValue
+        result.anchored = latest.count
         for row in latest {
             let name: String = row["name"], sha256: String = row["sha256"]
             let relative = String(name.dropFirst("reports/".count))
@@ -301,8 +304,16 @@ struct WorkspaceVerifier {
                 continue
             }
             let digest = Hex.encode(SHA256.hash(data: data))
-            if digest == sha256 { result.matching += 1; continue }
-            if let replaced = facts.erasedObjects[sha256], digest == replaced { result.matching += 1; continue }
+            if let replaced = facts.erasedObjects[sha256] {
+                // An erasure destroyed this report: only its redacted copy may be on disk.
+                if digest == replaced { result.matching += 1; continue }
+                if digest == sha256 {
+                    throw IntegrityFailure.reportFileAltered(path: "reports/" + relative, anchored: replaced ?? "(destroyed)", found: digest + " (the version an erasure destroyed)")
+                }
+            } else if digest == sha256 {
+                result.matching += 1
+                continue
+            }
             throw IntegrityFailure.reportFileAltered(path: "reports/" + relative, anchored: sha256, found: digest)
         }
         let folder = layout.root.appendingPathComponent("reports").path
@@ -323,6 +334,10 @@ public struct ReportFilesReport: Sendable, Equatable {
     public var missing: [String] = []
     /// Files under reports/ that no report stage anchored.
     public var unanchored: [String] = []
+    /// Reports anchored (latest versions), and whether the workspace has a reports/ folder at all
+    /// (a bundle has none: its reports are in the object store).
+    public var anchored = 0
+    public var folderPresent = false
 }
 
 extension Workspace {
