@@ -180,7 +180,7 @@ public final class Workspace: Sendable {
             probing.readonly = true
             // A writer closing its connection holds the file briefly: wait, never fail.
             probing.busyMode = .timeout(30)
-            let probe = try DatabaseQueue(path: layout.database.path, configuration: probing)
+            let probe = try DatabaseQueue(path: readOnly ? try readOnlyPath(layout) : layout.database.path, configuration: probing)
             defer { try? probe.close() }
             try probe.read { db in
                 let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
@@ -197,7 +197,7 @@ public final class Workspace: Sendable {
             let pool = try translate(layout) {
                 var configuration = configuration()
                 configuration.readonly = true
-                return try DatabasePool(path: layout.database.path, configuration: configuration)
+                return try DatabasePool(path: try readOnlyPath(layout), configuration: configuration)
             }
             return try Workspace(layout: layout, pool: pool, clock: clock)
         }
@@ -207,6 +207,24 @@ public final class Workspace: Sendable {
             return pool
         }
         return try Workspace(layout: layout, pool: pool, clock: clock)
+    }
+
+    /// The database path for a read-only open. A WAL reader needs SQLite's `-shm` index beside the
+    /// database; on read-only media where none exists, the database is opened as immutable (an
+    /// SQLite URI), which is exact when no `-wal` holds uncheckpointed pages, as nobody can write
+    /// there either.
+    /// - throws: `WorkspaceError.storage` when the media is read-only and a `-wal` holds pages.
+    static func readOnlyPath(_ layout: WorkspaceLayout) throws -> String {
+        let path = layout.database.path
+        let folder = layout.root.path
+        if access(folder, W_OK) == 0 || FileManager.default.fileExists(atPath: path + "-shm") { return path }
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+        guard wal == 0 else {
+            throw WorkspaceError.storage("\(path) is on read-only media with a write-ahead log (\(path)-wal) but no -shm index: copy the workspace to writable storage (a copy made while no trialchain command writes to it has no -wal)")
+        }
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
     }
 
     /// The page size of new workspace databases.

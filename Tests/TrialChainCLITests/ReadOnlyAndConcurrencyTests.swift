@@ -58,6 +58,51 @@ struct ReadOnlyAndConcurrencyTests {
         }
     }
 
+    /// Whether this machine lets the tests make a read-only bind mount (root, mount permitted).
+    static let canMountReadOnly: Bool = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ro-probe-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        guard shell("mount", "--bind", folder.path, folder.path) == 0 else { return false }
+        defer { _ = shell("umount", folder.path) }
+        return shell("mount", "-o", "remount,ro,bind", folder.path) == 0
+    }()
+
+    @discardableResult
+    static func shell(_ arguments: String...) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Auditors are often handed read-only media: every read-only command works on a workspace
+    /// on a read-only file system (a read-only bind mount, where the machine allows one).
+    @Test(.enabled(if: ReadOnlyAndConcurrencyTests.canMountReadOnly, "needs a read-only bind mount (root, mount permitted)"))
+    func readOnlyCommandsWorkOnAReadOnlyFileSystem() throws {
+        let sandbox = CLISandbox()
+        try sandbox.copySampleTrial()
+        #expect(try sandbox.run(["run", "Pipelines/demo.yml"]).status == 0)
+        let mountPoint = sandbox.directory.appendingPathComponent("readonly")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        #expect(Self.shell("mount", "--bind", sandbox.workspace.path, mountPoint.path) == 0)
+        defer { Self.shell("umount", mountPoint.path) }
+        #expect(Self.shell("mount", "-o", "remount,ro,bind", mountPoint.path) == 0)
+        #expect(!FileManager.default.createFile(atPath: mountPoint.appendingPathComponent("probe").path, contents: Data()), "the mount is writable")
+        for command in [["verify", "--reexecute"], ["log"], ["checkpoint"], ["prove", "entry", "1"], ["rejects", "--run", "3"],
+                        ["export", "--bundle", sandbox.directory.appendingPathComponent("ro.zip").path]] {
+            let result = try sandbox.run(command, workspace: mountPoint)
+            #expect(result.status == 0, "\(command) on a read-only file system: \(result.stderr)")
+        }
+        // A command that writes says why it cannot, and exits 2.
+        let write = try sandbox.run(["anchor", sandbox.file("n.txt", "n").path], workspace: mountPoint)
+        #expect(write.status == 2, "\(write.stderr)")
+    }
+
     @Test func readersRunInParallelWithEachOtherAndWithAWriter() throws {
         let sandbox = CLISandbox()
         try sandbox.copySampleTrial()

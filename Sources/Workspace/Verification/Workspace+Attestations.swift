@@ -12,15 +12,23 @@ extension Workspace {
     }
 
     static func checkAttestation(_ entry: StoredEntry, policy: TrustPolicy) throws {
-        func fail(_ reason: String) -> IntegrityFailure { .attestationInvalid(index: entry.index, reason: reason) }
-        let envelope: DSSEEnvelope
-        let statement: InTotoStatement
+        let (envelope, statement) = try parseAttestation(entry)
+        try checkAttestation(entry, envelope, statement, policy: policy)
+    }
+
+    /// The entry's DSSE envelope and the in-toto statement inside it.
+    /// - throws: `IntegrityFailure.attestationInvalid` when it is neither.
+    static func parseAttestation(_ entry: StoredEntry) throws -> (DSSEEnvelope, InTotoStatement) {
         do {
-            envelope = try DSSEEnvelope(parsing: entry.entry)
-            statement = try envelope.statement()
+            let envelope = try DSSEEnvelope(parsing: entry.entry)
+            return (envelope, try envelope.statement())
         } catch {
-            throw fail("\(error)")
+            throw IntegrityFailure.attestationInvalid(index: entry.index, reason: "\(error)")
         }
+    }
+
+    static func checkAttestation(_ entry: StoredEntry, _ envelope: DSSEEnvelope, _ statement: InTotoStatement, policy: TrustPolicy) throws {
+        func fail(_ reason: String) -> IntegrityFailure { .attestationInvalid(index: entry.index, reason: reason) }
         guard envelope.canonicalBytes == entry.entry else { throw fail("the entry is not in RFC 8785 canonical form") }
         let kind = TrustPolicy.kind(of: statement)
         let verified = envelope.verifiedSigners(among: policy.signers.map(\.key))

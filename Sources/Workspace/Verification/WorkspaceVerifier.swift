@@ -102,16 +102,9 @@ struct WorkspaceVerifier {
     }
 
     func checkEntry(_ entry: StoredEntry, facts: inout LedgerFacts, timeline: inout PolicyTimeline, auditorPolicy: TrustPolicy?) throws {
-        let envelope: DSSEEnvelope
-        let statement: InTotoStatement
-        do {
-            envelope = try DSSEEnvelope(parsing: entry.entry)
-            statement = try envelope.statement()
-        } catch {
-            throw IntegrityFailure.attestationInvalid(index: entry.index, reason: "\(error)")
-        }
+        let (envelope, statement) = try Workspace.parseAttestation(entry)
         if auditorPolicy == nil { timeline.observe(statement, envelope: envelope) }
-        try Workspace.checkAttestation(entry, policy: auditorPolicy ?? timeline.current)
+        try Workspace.checkAttestation(entry, envelope, statement, policy: auditorPolicy ?? timeline.current)
         try facts.add(statement, index: entry.index, trialID: trialID)
         // An anchored trust policy is in force from the next entry on.
         if statement.predicateType == Workspace.anchorPredicateType,
