@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Exact rational sums (the mean PDC is the mean of exact fractions, rounded once).
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -61,7 +63,7 @@ let package = Package(
         // Milestone contracts (YAML): payouts and adherence, evaluated over anchored records.
         .target(name: "Contracts", dependencies: [
             "Ingest", "Workspace", "Attestation", "MerkleLog", .product(name: "Yams", package: "Yams"),
-            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "BigInt", package: "BigInt"),
         ]),
         // Payout and adherence reports (CSV, JSON, self-contained HTML), anchored as stage outputs.
         .target(name: "Reports", dependencies: [

@@ -1,3 +1,4 @@
+import BigInt
 import Ingest
 
 /// Evaluates adherence terms over the anchored inputs: proportion of days covered (PDC) and
@@ -41,11 +42,11 @@ public struct AdherenceEvaluator: Sendable {
         let evaluable = members.filter { $0.dosesScheduled > 0 }
         let scheduled = evaluable.reduce(0) { $0 + $1.dosesScheduled }
         let taken = evaluable.reduce(0) { $0 + $1.dosesTaken }
-        let pdcSum = evaluable.reduce(0) { $0 + ($1.pdcBasisPoints ?? 0) }
+
         return AdherenceResult.Group(key: key, name: name, participants: members.count, evaluable: evaluable.count,
                                      belowThreshold: members.filter(\.belowThreshold).count, dosesScheduled: scheduled, dosesTaken: taken,
                                      pooledBasisPoints: AdherenceResult.basisPoints(taken, scheduled),
-                                     meanPdcBasisPoints: evaluable.isEmpty ? nil : (pdcSum * 2 + evaluable.count) / (2 * evaluable.count))
+                                     meanPdcBasisPoints: AdherenceEvaluator.meanBasisPoints(evaluable.map { ($0.daysCovered, $0.daysInPeriod) }))
     }
 
     func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> AdherenceResult.Participant {
@@ -116,5 +117,29 @@ public struct AdherenceEvaluator: Sendable {
         if duplicates > 0 { result.notes.append("\(duplicates) duplicate diary entr\(duplicates == 1 ? "y" : "ies") counted once") }
         if conflicting > 0 { result.notes.append("\(conflicting) day(s) with conflicting entries") }
         return result
+    }
+}
+
+extension AdherenceEvaluator {
+    /// The mean of exact fractions `covered / days`, in basis points rounded half up once:
+    /// round(10000 · Σ(cᵢ/dᵢ) / n), computed on exact rationals (rounding each participant's PDC
+    /// first can move the mean by a basis point). nil for no participant.
+    static func meanBasisPoints(_ fractions: [(covered: Int, days: Int)]) -> Int? {
+        let valid = fractions.filter { $0.days > 0 }
+        guard !valid.isEmpty else { return nil }
+        // Σ cᵢ/dᵢ grouped by denominator, then as one fraction p/q.
+        var byDays: [Int: Int] = [:]
+        for fraction in valid { byDays[fraction.days, default: 0] += fraction.covered }
+        var p = BigInt(0), q = BigInt(1)
+        for (days, covered) in byDays.sorted(by: { $0.key < $1.key }) {
+            let d = BigInt(days)
+            p = p * d + BigInt(covered) * q
+            q *= d
+            let g = p.greatestCommonDivisor(with: q)
+            if g > 1 { p /= g; q /= g }
+        }
+        // round half up of 10000·p / (q·n) = floor((20000·p + q·n) / (2·q·n)).
+        let n = BigInt(valid.count)
+        return Int((20_000 * p + q * n) / (2 * q * n))
     }
 }

@@ -36,7 +36,7 @@ public struct ContractFile: Equatable, Sendable {
     public var artifactName: String { "\(type)/\(name)" }
 
     static let commonKeys: Set<String> = ["contract", "version", "type", "description"]
-    static let payoutKeys: Set<String> = commonKeys.union(["currency", "day-one", "visits", "bonus", "participant-cap", "tax-reporting"])
+    static let payoutKeys: Set<String> = commonKeys.union(["currency", "day-one", "visits", "bonus", "participant-cap", "tax-reporting", "no-day-one"])
     static let adherenceKeys: Set<String> = commonKeys.union(["dosing", "period", "arm", "threshold"])
 
     /// Reads and validates a contract file.
@@ -94,10 +94,16 @@ public struct ContractFile: Equatable, Sendable {
             guard let value = currency.minorUnits(of: text) else {
                 throw map.fail(key, "expected an amount in \(currency.code) with at most \(currency.minorUnits) decimals (like \(currency.format(2500))), found \(text)")
             }
+            guard value <= PayoutTerms.maximumAmount else {
+                throw map.fail(key, "\(text) \(currency.code) is more than a contract may state: at most \(currency.format(PayoutTerms.maximumAmount)) \(currency.code) (10^10 − 1 minor units, so that no participant or trial total can overflow)")
+            }
             return value
         }
         guard let visitMaps = try top.mappings("visits"), !visitMaps.isEmpty else {
             throw top.fail("visits", "expected a list of visits, each with visit and on-time")
+        }
+        guard visitMaps.count <= PayoutTerms.maximumVisitRules else {
+            throw top.fail("visits", "\(visitMaps.count) visit rules; a contract has at most \(PayoutTerms.maximumVisitRules)")
         }
         var visits: [PayoutTerms.VisitRule] = []
         for map in visitMaps {
@@ -126,8 +132,15 @@ public struct ContractFile: Equatable, Sendable {
             guard let threshold = try amount(map, "threshold") else { throw map.fail("threshold", "missing; the yearly total from which payments are reportable") }
             taxThreshold = threshold
         }
+        var noDayOne = PayoutTerms.NoDayOne.late
+        switch try top.string("no-day-one") {
+        case nil, "late": noDayOne = .late
+        case "on-time": noDayOne = .onTime
+        default: noDayOne = .amount(try amount(top, "no-day-one") ?? 0)
+        }
         return PayoutTerms(currency: currency, dayOne: try top.required("day-one"), visits: visits, bonus: bonus,
-                           participantCap: try amount(top, "participant-cap"), taxThreshold: taxThreshold, dayOneLine: top.line("day-one"))
+                           participantCap: try amount(top, "participant-cap"), taxThreshold: taxThreshold, dayOneLine: top.line("day-one"),
+                           noDayOne: noDayOne)
     }
 
     // MARK: Adherence terms

@@ -52,8 +52,9 @@ public struct ParticipantData: Equatable, Sendable {
         self.observations = observations
     }
 
-    /// The site of their first record.
-    public var site: String? { observations.min { $0.ref.id < $1.ref.id }?.site }
+    /// The site of their first record: the earliest collected, and of records collected at the
+    /// same time the first stored (the same "first" that completes a visit).
+    public var site: String? { observations.min { ($0.observedAt, $0.ref.id) < ($1.observedAt, $1.ref.id) }?.site }
 }
 
 /// Everything a contract evaluates: the protocol and every consented participant (sorted by id).

@@ -12,10 +12,11 @@ public struct ContractRunner {
     public init(workspace: Workspace) { self.workspace = workspace }
 
     /// The artifact bytes a contract gives over some inputs: a pure function.
-    public static func evaluate(_ contract: ContractFile, _ inputs: ContractInputs) -> [UInt8] {
+    /// - throws: `ContractError.overflow` when a total would not fit in 64 bits.
+    public static func evaluate(_ contract: ContractFile, _ inputs: ContractInputs) throws -> [UInt8] {
         switch contract.terms {
         case let .payouts(terms):
-            return CanonicalJSON.encode(ContractOutput.json(PayoutEvaluator(terms: terms).evaluate(inputs), contract: contract))
+            return CanonicalJSON.encode(ContractOutput.json(try PayoutEvaluator(terms: terms).evaluate(inputs), contract: contract))
         case let .adherence(terms):
             return CanonicalJSON.encode(ContractOutput.json(AdherenceEvaluator(terms: terms).evaluate(inputs), contract: contract))
         }

@@ -60,3 +60,12 @@ public struct Currency: Equatable, Hashable, Sendable {
         return table
     }()
 }
+
+/// Checked sums of money (minor units): an overflow is an error, never a crash.
+enum Money {
+    static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw ContractError.overflow(what()) }
+        return sum
+    }
+}

@@ -14,37 +14,50 @@ public struct PayoutEvaluator: Sendable {
         var otherDates: [String]
     }
 
-    public func evaluate(_ inputs: ContractInputs) -> PayoutResult {
-        assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) })
+    public func evaluate(_ inputs: ContractInputs) throws -> PayoutResult {
+        try assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) })
     }
 
     /// Evaluates participant by participant as the workspace streams them.
     public func evaluate(_ inputs: AnchoredInputs) throws -> PayoutResult {
         var participants: [PayoutResult.Participant] = []
         try inputs.forEachParticipant { participants.append(evaluate($0, inputs.trialProtocol)) }
-        return assemble(participants)
+        return try assemble(participants)
     }
 
     /// The result from the participants' lines (in participant order): site and trial totals.
-    func assemble(_ participants: [PayoutResult.Participant]) -> PayoutResult {
+    /// - throws: `ContractError.overflow` if a total would not fit in 64 bits (only possible past
+    ///   about a million participants paid the largest amounts).
+    func assemble(_ participants: [PayoutResult.Participant]) throws -> PayoutResult {
         var sites: [String: PayoutResult.SiteTotal] = [:]
+        var trial: Int64 = 0
         for participant in participants {
             let site = participant.site ?? "(none)"
             var total = sites[site] ?? PayoutResult.SiteTotal(site: site, participants: 0, total: 0, reportableParticipants: 0)
             total.participants += 1
-            total.total += participant.total
+            total.total = try Money.add(total.total, participant.total, "the total of site \(site)")
             if participant.taxYears.contains(where: \.reportable) { total.reportableParticipants += 1 }
             sites[site] = total
+            trial = try Money.add(trial, participant.total, "the trial total")
         }
         return PayoutResult(currency: terms.currency, participants: participants, sites: sites.values.sorted { $0.site < $1.site },
-                            total: participants.reduce(0) { $0 + $1.total }, taxThreshold: terms.taxThreshold)
+                            total: trial, taxThreshold: terms.taxThreshold)
     }
 
     func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> PayoutResult.Participant {
+        // Records at or after the withdrawal are never evidence of anything: no completion, no
+        // day one, no credit. Only the records before it are read.
+        let withdrawn = data.withdrawnAt
         var byVisit: [String: [Observation]] = [:]
-        for observation in data.observations { byVisit[observation.visit, default: []].append(observation) }
-        let dayOne = completion(of: PayoutTerms.VisitRule(visit: terms.dayOne, onTime: 0), byVisit)
-            .flatMap { data.withdrawnAt == nil || $0.at < data.withdrawnAt! ? $0.at.dayNumber : nil }
+        var afterWithdrawal: [String: Int] = [:]
+        for observation in data.observations {
+            if let withdrawn, observation.observedAt >= withdrawn {
+                afterWithdrawal[observation.visit, default: 0] += 1
+            } else {
+                byVisit[observation.visit, default: []].append(observation)
+            }
+        }
+        let dayOne = completion(of: PayoutTerms.VisitRule(visit: terms.dayOne, onTime: 0), byVisit)?.at.dayNumber
 
         var lines: [PayoutResult.Line] = []
         var completed: [String: (status: PayoutResult.Status, completion: Completion)] = [:]
@@ -52,48 +65,71 @@ public struct PayoutEvaluator: Sendable {
             let visit = model.visit(rule.visit)
             let window = visit.flatMap(StudyCalendar.window)
             guard let done = completion(of: rule, byVisit) else {
-                var notes: [String] = []
-                let present = Set((byVisit[rule.visit] ?? []).map(\.item))
-                let missing = rule.items.filter { !present.contains($0) }
-                if !present.isEmpty && !missing.isEmpty { notes.append("missing items: \(missing.joined(separator: ", "))") }
-                if let withdrawn = data.withdrawnAt { notes.append("withdrew \(withdrawn.date)") }
-                lines.append(.init(milestone: "visit", visit: rule.visit, status: .notCompleted, earnedOn: nil, studyDay: nil, window: window,
-                                   earned: 0, amount: 0, records: [], notes: notes))
+                lines.append(missed(rule, byVisit, afterWithdrawal: afterWithdrawal[rule.visit] ?? 0, window: window, withdrawn: withdrawn))
                 continue
             }
             var notes = done.otherDates.map { "also recorded on \($0): paid once" }
             let studyDay = dayOne.map { StudyCalendar.studyDay(done.at.dayNumber, dayOne: $0) }
             let status: PayoutResult.Status
             let earned: Int64
-            if let withdrawn = data.withdrawnAt, done.at >= withdrawn {
-                status = .afterWithdrawal
-                earned = 0
-                notes.append("completed after withdrawal on \(withdrawn.date): no credit (credit earned before is kept)")
-            } else if let studyDay, let window {
-                if window.contains(studyDay) {
+            if let dayOne, let offsets = visit.flatMap(StudyCalendar.offsetWindow) {
+                // Windows are calendar days around the planned date.
+                let offset = done.at.dayNumber - dayOne
+                if offsets.contains(offset) {
                     (status, earned) = (.onTime, rule.onTime)
-                } else if studyDay > window.upperBound {
+                } else if offset > offsets.upperBound {
                     (status, earned) = (.late, rule.late)
-                    notes.append("\(studyDay - window.upperBound) day(s) after the window")
+                    notes.append("\(offset - offsets.upperBound) day(s) after the window")
                 } else {
                     (status, earned) = (.early, rule.early)
-                    notes.append("\(window.lowerBound - studyDay) day(s) before the window")
+                    notes.append("\(offsets.lowerBound - offset) day(s) before the window")
                 }
             } else {
-                (status, earned) = (.noDayOne, rule.late)
-                notes.append("study day unknown: \(terms.dayOne) not completed; paid as out of window")
+                status = .noDayOne
+                switch terms.noDayOne {
+                case .late: earned = rule.late
+                case .onTime: earned = rule.onTime
+                case let .amount(amount): earned = amount
+                }
+                notes.append("study day unknown: \(terms.dayOne) was not completed\(withdrawn == nil ? "" : " before withdrawal"); paid as the contract's no-day-one rule says")
             }
-            if status != .afterWithdrawal { completed[rule.visit] = (status, done) }
+            if (afterWithdrawal[rule.visit] ?? 0) > 0, let withdrawn {
+                notes.append("\(afterWithdrawal[rule.visit]!) record(s) after withdrawal on \(withdrawn.date) not counted")
+            }
+            completed[rule.visit] = (status, done)
             lines.append(.init(milestone: "visit", visit: rule.visit, status: status, earnedOn: done.at.date, studyDay: studyDay,
                                window: window, earned: earned, amount: earned, records: done.evidence, notes: notes))
         }
         if let bonus = terms.bonus { lines.append(bonusLine(bonus, completed, data)) }
         applyCap(&lines)
+        // At most 200 rules of at most 10^10 − 1 minor units each, and a bonus below 201 × that:
+        // a participant's total always fits.
         let total = lines.reduce(0) { $0 + $1.amount }
         return PayoutResult.Participant(
             participant: data.participant, site: data.site, consentedAt: data.consentedAt.description,
             withdrawnAt: data.withdrawnAt?.description, dayOne: dayOne.map(StudyCalendar.date), consentRecords: data.consentRecords,
             lines: lines, total: total, taxYears: taxYears(lines))
+    }
+
+    /// The line of a visit that was not completed before withdrawal, saying why: no record,
+    /// missing items, or records only after the withdrawal (which are not a completion).
+    func missed(_ rule: PayoutTerms.VisitRule, _ byVisit: [String: [Observation]], afterWithdrawal: Int,
+                window: ClosedRange<Int>?, withdrawn: TrialTime?) -> PayoutResult.Line {
+        var notes: [String] = []
+        let present = Set((byVisit[rule.visit] ?? []).map(\.item))
+        let missing = rule.items.filter { !present.contains($0) }
+        var status = PayoutResult.Status.notCompleted
+        if present.isEmpty && afterWithdrawal > 0, let withdrawn {
+            status = .afterWithdrawal
+            notes.append("recorded only after withdrawal on \(withdrawn.date) (\(afterWithdrawal) record(s)): not a completion, no credit")
+        } else if present.isEmpty {
+            notes.append("no record")
+        } else if !missing.isEmpty {
+            notes.append("missing items: \(missing.joined(separator: ", "))")
+        }
+        if let withdrawn, status != .afterWithdrawal { notes.append("withdrew \(withdrawn.date)") }
+        return .init(milestone: "visit", visit: rule.visit, status: status, earnedOn: nil, studyDay: nil, window: window,
+                     earned: 0, amount: 0, records: [], notes: notes)
     }
 
     /// When a visit was completed: with no required items, at its first record (evidence: the

@@ -1,5 +1,24 @@
 /// The terms of a payout contract: what a participant earns for which visit, and the limits.
 public struct PayoutTerms: Equatable, Sendable {
+    /// The largest amount a contract may state, in minor units (10^10 − 1: 99,999,999.99 EUR,
+    /// 9,999,999,999 JPY, 9,999,999.999 KWD). With at most `maximumVisitRules` rules a
+    /// participant's total stays below 401 × this, and the totals of up to 1,000,000 participants
+    /// below what a signed 64-bit integer holds; evaluation checks every sum all the same.
+    public static let maximumAmount: Int64 = 9_999_999_999
+    /// The most visit rules one contract may have.
+    public static let maximumVisitRules = 200
+
+    /// What a visit completed before withdrawal earns when its window cannot be judged because
+    /// the participant never completed the day-one visit (before withdrawing).
+    public enum NoDayOne: Equatable, Sendable {
+        /// The visit's `late` amount (the default).
+        case late
+        /// The visit's `on-time` amount.
+        case onTime
+        /// A fixed amount (minor units) for every such visit.
+        case amount(Int64)
+    }
+
     /// What one visit pays.
     public struct VisitRule: Equatable, Sendable {
         public var visit: String
@@ -53,9 +72,12 @@ public struct PayoutTerms: Equatable, Sendable {
     public var taxThreshold: Int64?
     /// Lines of the keys that name protocol visits or items, for errors.
     public var dayOneLine: Int
+    /// What a visit earns when there is no day one to judge its window by.
+    public var noDayOne: NoDayOne
 
     public init(currency: Currency, dayOne: String, visits: [VisitRule], bonus: Bonus? = nil, participantCap: Int64? = nil,
-                taxThreshold: Int64? = nil, dayOneLine: Int = 0) {
+                taxThreshold: Int64? = nil, dayOneLine: Int = 0, noDayOne: NoDayOne = .late) {
+        self.noDayOne = noDayOne
         self.currency = currency
         self.dayOne = dayOne
         self.visits = visits

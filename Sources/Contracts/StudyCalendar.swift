@@ -9,11 +9,25 @@ public enum StudyCalendar {
         return offset >= 0 ? offset + 1 : offset
     }
 
-    /// The window of a visit in study days: planned day minus the days allowed before, to planned
-    /// day plus the days allowed after.
-    public static func window(of visit: TrialProtocol.Visit) -> ClosedRange<Int>? {
+    /// Calendar days from day one to a study day: day 1 is 0 days after day one, day −1 one day
+    /// before it (there is no day 0).
+    public static func offset(ofStudyDay day: Int) -> Int { day >= 1 ? day - 1 : day }
+
+    /// The study day that lies `offset` calendar days from day one.
+    public static func studyDay(offset: Int) -> Int { offset >= 0 ? offset + 1 : offset }
+
+    /// A visit's window in calendar days from day one: the planned date minus the days allowed
+    /// before, to the planned date plus the days allowed after. Counted on the calendar, a window
+    /// never loses a day to the missing day 0 (planned day −1 with 2 days after reaches day 2).
+    public static func offsetWindow(of visit: TrialProtocol.Visit) -> ClosedRange<Int>? {
         guard let planned = visit.plannedDay else { return nil }
-        return (planned - (visit.windowBefore ?? 0))...(planned + (visit.windowAfter ?? 0))
+        let center = offset(ofStudyDay: planned)
+        return (center - (visit.windowBefore ?? 0))...(center + (visit.windowAfter ?? 0))
+    }
+
+    /// The same window as study days (its first and last day), for reading.
+    public static func window(of visit: TrialProtocol.Visit) -> ClosedRange<Int>? {
+        offsetWindow(of: visit).map { studyDay(offset: $0.lowerBound)...studyDay(offset: $0.upperBound) }
     }
 
     /// `YYYY-MM-DD` of a day number.

@@ -21,7 +21,7 @@ struct PayoutRuleTests {
     }()
 
     func evaluate(_ participants: [ParticipantData], terms: PayoutTerms = PayoutRuleTests.terms) -> PayoutResult {
-        PayoutEvaluator(terms: terms).evaluate(ContractInputs(trialProtocol: Fixtures.trialProtocol, participants: participants))
+        try! PayoutEvaluator(terms: terms).evaluate(ContractInputs(trialProtocol: Fixtures.trialProtocol, participants: participants))
     }
 
     func line(_ p: PayoutResult.Participant, _ visit: String?) -> PayoutResult.Line {

@@ -118,7 +118,7 @@ struct ContractPipelineTests {
         for name in ["participant-payments", "dosing-adherence"] {
             let contract = try ContractFile(url: first.root.appendingPathComponent("Pipelines/contracts/\(name).yml"), displayName: "Pipelines/contracts/\(name).yml")
             let anchored = try #require(try original.latestArtifact(contract.artifactName))
-            #expect(ContractRunner.evaluate(contract, inputs) == (try original.artifactBytes(anchored)), "\(name) re-evaluated on the copy")
+            #expect(try ContractRunner.evaluate(contract, inputs) == (try original.artifactBytes(anchored)), "\(name) re-evaluated on the copy")
             for format in ReportFormat.allCases {
                 let report = try #require(try original.latestArtifact("reports/\(contract.artifactName).\(format.rawValue)"))
                 let context = try ReportContext.of(anchored, in: copy)
