@@ -41,7 +41,13 @@ struct InitCommand: ParsableCommand {
         print("origin:       \(workspace.origin)")
         print("ledger key:   \(workspace.ledgerKey)")
         print("operator key: \(workspace.operatorKey)")
-        print("signer:       \(try workspace.signerName(for: workspace.operatorKey)) (may sign everything; see `trialchain trust show`)")
+        let name = try workspace.signerName(for: workspace.operatorKey)
+        print("signer:       \(name) (may sign everything; see `trialchain trust show`)")
+        if signerName == nil, Workspace.defaultSignerName() == "operator" {
+            print("note: no name was given and neither TRIALCHAIN_SIGNER nor USER is set, so every signature reads \"operator\"; "
+                  + "21 CFR Part 11 asks for the signer's printed name: create the workspace with --signer-name \"Jane Doe\" "
+                  + "(or TRIALCHAIN_SIGNER) before anything is signed")
+        }
         Terminal.note("Keep a copy of keys/ somewhere safe; share only the .pub files.")
     }
 }

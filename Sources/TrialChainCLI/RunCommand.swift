@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
             return
         }
         print("pipeline \(pipeline.name) (trial \(pipeline.trial)) in \(workspace.layout.root.path)")
+        if try workspace.signerName(for: workspace.operatorKey) == "operator" {
+            print("note: signatures read \"operator\": set TRIALCHAIN_SIGNER (or USER) before the run that creates a workspace, or create it with `trialchain init --signer-name NAME`")
+        }
         for (offset, result) in results.enumerated() {
             let position = "\(offset + 1)/\(results.count)"
             switch result.outcome {

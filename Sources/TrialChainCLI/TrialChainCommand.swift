@@ -17,6 +17,8 @@ struct TrialChainCommand: ParsableCommand {
             Exit codes: 0 success; 1 verification failed (something was altered); 2 bad usage or \
             input (the message says which file, entry or option).
 
+            Install (from a clone): swift run -c release trialchain install
+
             Quick start:
               trialchain run Pipelines/demo.yml
 
@@ -41,6 +43,7 @@ struct TrialChainCommand: ParsableCommand {
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
             ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self, WitnessCommand.self,
+            InstallCommand.self,
         ]
     )
 

@@ -78,7 +78,7 @@ struct IngestStageTests {
         #expect(measurements.recordCount > 7000)
         let rejects = try box.workspace.rejects().map(\.reject)
         let reasons = rejects.map(\.reason)
-        #expect(reasons.contains("400 fails the hard range check LE 250"))
+        #expect(reasons.contains("400 is above the maximum 250 (a hard range check of the protocol)"))
         #expect(reasons.contains("\"7O\" is not an integer (IT.HR is integer)"))
         #expect(reasons.contains("expected kg, found lb"))
         #expect(reasons.contains("item \"IT.CHOL\" is not defined in the protocol"))

@@ -29,7 +29,7 @@ public struct MeasurementValidator: Sendable {
         }
         for check in itemDef.rangeChecks where check.hard {
             if let failure = MeasurementValidator.rangeProblem(value, check, dataType: itemDef.dataType) {
-                return ("value", "\(value) fails the hard range check \(failure)")
+                return ("value", "\(failure) (a hard range check of the protocol)")
             }
         }
         if let expected = itemDef.unit, let unit, !unit.isEmpty, unit != expected {
@@ -77,7 +77,7 @@ public struct MeasurementValidator: Sendable {
         return parts.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isNumber } } && body.count <= 30
     }
 
-    /// "LE 250"-style description of the failed check, or nil when it passes.
+    /// The failed check in plain words ("400 is above the maximum 250"), or nil when it passes.
     private static let posix = Locale(identifier: "en_US_POSIX")
 
     static func rangeProblem(_ value: String, _ check: TrialProtocol.RangeCheck, dataType: String) -> String? {
@@ -94,7 +94,19 @@ public struct MeasurementValidator: Sendable {
             }
             return a < b ? -1 : (a > b ? 1 : 0)
         }
-        let description = "\(check.comparator) \(check.values.joined(separator: " "))"
+        let bound = check.values.first ?? ""
+        let description: String
+        switch check.comparator {
+        case "LT": description = "\(value) is not below \(bound)"
+        case "LE": description = "\(value) is above the maximum \(bound)"
+        case "GT": description = "\(value) is not above \(bound)"
+        case "GE": description = "\(value) is below the minimum \(bound)"
+        case "EQ": description = "\(value) is not \(bound)"
+        case "NE": description = "\(value) is a value the protocol excludes (\(bound))"
+        case "IN": description = "\(value) is not one of the allowed values \(check.values.joined(separator: ", "))"
+        case "NOTIN": description = "\(value) is one of the excluded values \(check.values.joined(separator: ", "))"
+        default: description = "\(value) fails the protocol's \(check.comparator) \(check.values.joined(separator: " ")) check"
+        }
         switch check.comparator {
         case "IN": return check.values.contains { compare(value, $0) == 0 } ? nil : description
         case "NOTIN": return check.values.contains { compare(value, $0) == 0 } ? description : nil
