@@ -16,6 +16,9 @@ public struct ReexecutionReport: Equatable, Sendable {
     public var redactedRuns = 0
     /// Consent index versions derived again from the consent artifacts they index.
     public var consentIndexes = 0
+    /// Contract runs made under earlier contract rules (and the report runs rendering their
+    /// outputs): this build evaluates other rules, so it cannot reproduce them; named, not failed.
+    public var earlierRulesRuns = 0
 
     public init(contractRuns: Int = 0, reportRuns: Int = 0, outputs: Int = 0, redactedRuns: Int = 0, consentIndexes: Int = 0) {
         self.contractRuns = contractRuns
@@ -44,6 +47,7 @@ public struct Reexecutor {
         report.redactedRuns += redactedIndexes
         let runs = try workspace.stageRuns().filter { $0.kind == "contract" || $0.kind == "report" }
         let erased = try workspace.erasedObjects()
+        var earlierRulesOutputs: Set<String> = []
         for (offset, run) in runs.enumerated() {
             progress?(offset + 1, runs.count)
             func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
@@ -52,6 +56,16 @@ public struct Reexecutor {
                 statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
             } catch {
                 throw impossible("its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
+            }
+            let rules = statement.predicate["parameters"]?["rules"]?.integerValue ?? 1
+            if run.kind == "contract", rules != Int64(ContractRunner.rulesVersion) {
+                report.earlierRulesRuns += 1
+                earlierRulesOutputs.formUnion(statement.subjects.map(\.sha256))
+                continue
+            }
+            if run.kind == "report", (statement.predicate["materials"]?.arrayValue ?? []).contains(where: { earlierRulesOutputs.contains($0["digest"]?["sha256"]?.stringValue ?? "") }) {
+                report.earlierRulesRuns += 1
+                continue
             }
             if statement.subjects.contains(where: { erased[$0.sha256] != nil })
                 || (statement.predicate["materials"]?.arrayValue ?? []).contains(where: { erased[$0["digest"]?["sha256"]?.stringValue ?? ""] != nil }) {

@@ -11,6 +11,12 @@ public struct ContractRunner {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
+    /// The version of the contract rules this build evaluates (the README's "exactly" rules),
+    /// recorded in every contract stage's parameters: a contract run under other rules is not
+    /// "unchanged", and re-execution reproduces only runs made under these rules.
+    /// 1: until issue 13; 2: withdrawal, calendar windows, "first", exact mean PDC, limits.
+    public static let rulesVersion = 2
+
     /// The artifact bytes a contract gives over some inputs: a pure function.
     /// - throws: `ContractError.overflow` when a total would not fit in 64 bits.
     public static func evaluate(_ contract: ContractFile, _ inputs: ContractInputs) throws -> [UInt8] {
@@ -44,7 +50,8 @@ public struct ContractRunner {
         try contract.check(against: inputs.trialProtocol)
         let description = StageDescription(
             stage: stage ?? "contract/\(contract.name)", kind: "contract", materials: inputs.materials,
-            parameters: ["contract": .string(contract.name), "version": .integer(Int64(contract.version)), "type": .string(contract.type)],
+            parameters: ["contract": .string(contract.name), "version": .integer(Int64(contract.version)), "type": .string(contract.type),
+                         "rules": .integer(Int64(ContractRunner.rulesVersion))],
             contract: StageMaterial(name: (contract.path as NSString).lastPathComponent, sha256: contract.sha256), pipeline: pipeline, derived: true)
         // Evaluated before the write transaction (reads stream the records); an unchanged stage
         // is still recognised inside `runStage` and appends nothing.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attestation
 import Audit
+import Contracts
 import Foundation
 import SignedNote
 import Workspace
@@ -115,7 +116,8 @@ struct VerifyCommand: ParsableCommand {
             if let reexecution {
                 object["reexecuted"] = ["contract_runs": .integer(Int64(reexecution.contractRuns)), "report_runs": .integer(Int64(reexecution.reportRuns)),
                                         "outputs": .integer(Int64(reexecution.outputs)), "consent_indexes": .integer(Int64(reexecution.consentIndexes)),
-                                        "redacted_runs": .integer(Int64(reexecution.redactedRuns))]
+                                        "redacted_runs": .integer(Int64(reexecution.redactedRuns)),
+                                        "earlier_rules_runs": .integer(Int64(reexecution.earlierRulesRuns))]
             }
             print(CanonicalJSON.string(.object(object)))
             return
@@ -155,7 +157,8 @@ struct VerifyCommand: ParsableCommand {
         if let reexecution {
             print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte;"
                   + " derived \(reexecution.consentIndexes) consent index versions again, identical"
-                  + (reexecution.redactedRuns > 0 ? "; \(reexecution.redactedRuns) runs not re-run: an erasure redacted their inputs or outputs" : ""))
+                  + (reexecution.redactedRuns > 0 ? "; \(reexecution.redactedRuns) runs not re-run: an erasure redacted their inputs or outputs" : "")
+                  + (reexecution.earlierRulesRuns > 0 ? "; \(reexecution.earlierRulesRuns) runs not re-run: made under earlier contract rules than this build's (version \(ContractRunner.rulesVersion))" : ""))
         }
         print("root \(report.root.hex)")
         Terminal.note(String(format: "verified in %.2f s", Date().timeIntervalSince(started)))
