@@ -48,6 +48,7 @@ public struct Reexecutor {
         let runs = try workspace.stageRuns().filter { $0.kind == "contract" || $0.kind == "report" }
         let erased = try workspace.erasedObjects()
         var earlierRulesOutputs: Set<String> = []
+        var seenCurrentRules = false
         for (offset, run) in runs.enumerated() {
             progress?(offset + 1, runs.count)
             func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
@@ -57,8 +58,11 @@ public struct Reexecutor {
             } catch {
                 throw impossible("its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
             }
+            // Rules never go back within a ledger: only contract runs before the first run under
+            // this build's rules may claim earlier ones (a claim after it is re-executed as is).
             let rules = statement.predicate["parameters"]?["rules"]?.integerValue ?? 1
-            if run.kind == "contract", rules != Int64(ContractRunner.rulesVersion) {
+            if run.kind == "contract", rules == Int64(ContractRunner.rulesVersion) { seenCurrentRules = true }
+            if run.kind == "contract", rules != Int64(ContractRunner.rulesVersion), !seenCurrentRules {
                 report.earlierRulesRuns += 1
                 earlierRulesOutputs.formUnion(statement.subjects.map(\.sha256))
                 continue

@@ -66,6 +66,39 @@ struct ReexecutionTests {
         #expect(report.contractRuns == 4, "the old runs reproduce from the old records, the new ones from the new")
     }
 
+    @Test func runsUnderEarlierRulesAreNamedOnlyBeforeTheFirstRunUnderTheseRules() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let workspace = try Workspace.create(at: root, trialID: "DEMO-2026-001", origin: "example.org/trials/DEMO-2026-001")
+        let ingestor = Ingestor(workspace: workspace)
+        func file(_ path: String) throws -> InputFile { try InputFile(url: repository.appendingPathComponent(path), name: path) }
+        _ = try ingestor.ingestProtocol(try file("SampleData/protocol.xml"))
+        let consents = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("SampleData/consents").path)
+            .filter { $0.hasSuffix(".json") }.sorted().map { try file("SampleData/consents/\($0)") }
+        _ = try ingestor.ingestConsents(consents)
+        _ = try ingestor.ingestMeasurements([try file("SampleData/measurements/site-101.csv")])
+        let contract = try ContractFile(url: repository.appendingPathComponent("Pipelines/contracts/participant-payments.yml"), displayName: "participant-payments.yml")
+        /// A contract run as an earlier build made it: no `rules` parameter, output as given.
+        func oldRun(_ output: [UInt8], note: String) throws {
+            let (_, materials) = try ContractInputs.load(from: workspace)
+            let description = StageDescription(
+                stage: "payouts", kind: "contract", materials: materials,
+                parameters: ["contract": .string(contract.name), "version": 1, "type": "payouts", "note": .string(note)],
+                contract: StageMaterial(name: "participant-payments.yml", sha256: contract.sha256), derived: true)
+            _ = try workspace.runStage(description) { writer in
+                _ = try writer.storeDocument(bytes: contract.bytes)
+                return [StageArtifact(name: contract.artifactName, bytes: output)]
+            }
+        }
+        try oldRun(Array("{\"made\":\"by an earlier build\"}".utf8), note: "old")
+        #expect(try Reexecutor(workspace: workspace).run().earlierRulesRuns == 1, "named, not failed")
+        _ = try ContractRunner(workspace: workspace).run(contract)
+        try oldRun(Array("{\"forged\":\"after an upgrade\"}".utf8), note: "forged")
+        #expect(throws: IntegrityFailure.self, "a claim of earlier rules after a run under these rules is re-executed") {
+            try Reexecutor(workspace: workspace).run()
+        }
+    }
+
     @Test func aForgedContractOutputIsCaughtOnlyByReexecution() throws {
         let demo = try DemoRun()
         let contract = try demo.contract("participant-payments")
