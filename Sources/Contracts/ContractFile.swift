@@ -36,7 +36,8 @@ public struct ContractFile: Equatable, Sendable {
     public var artifactName: String { "\(type)/\(name)" }
 
     static let commonKeys: Set<String> = ["contract", "version", "type", "description"]
-    static let payoutKeys: Set<String> = commonKeys.union(["currency", "day-one", "visits", "bonus", "participant-cap", "tax-reporting", "no-day-one"])
+    static let payoutKeys: Set<String> = commonKeys.union(["currency", "day-one", "visits", "bonus", "participant-cap", "tax-reporting", "no-day-one", "sites"])
+    static let siteKeys: Set<String> = ["currency", "visits", "bonus", "participant-cap", "tax-reporting", "no-day-one"]
     static let adherenceKeys: Set<String> = commonKeys.union(["dosing", "period", "arm", "threshold"])
 
     /// Reads and validates a contract file.
@@ -89,16 +90,7 @@ public struct ContractFile: Equatable, Sendable {
         guard let currency = Currency(code: code) else {
             throw top.fail("currency", "\(code) is not an ISO 4217 currency code (like EUR, USD, JPY)")
         }
-        func amount(_ map: YAMLMapping, _ key: String) throws -> Int64? {
-            guard let text = try map.string(key) else { return nil }
-            guard let value = currency.minorUnits(of: text) else {
-                throw map.fail(key, "expected an amount in \(currency.code) with at most \(currency.minorUnits) decimals (like \(currency.format(2500))), found \(text)")
-            }
-            guard value <= PayoutTerms.maximumAmount else {
-                throw map.fail(key, "\(text) \(currency.code) is more than a contract may state: at most \(currency.format(PayoutTerms.maximumAmount)) \(currency.code) (10^10 − 1 minor units, so that no participant or trial total can overflow)")
-            }
-            return value
-        }
+        let money = Money.Reader(currency: currency)
         guard let visitMaps = try top.mappings("visits"), !visitMaps.isEmpty else {
             throw top.fail("visits", "expected a list of visits, each with visit and on-time")
         }
@@ -110,37 +102,103 @@ public struct ContractFile: Equatable, Sendable {
             try map.onlyKeys(["visit", "on-time", "late", "early", "items"])
             let visit = try map.required("visit")
             guard !visits.contains(where: { $0.visit == visit }) else { throw map.fail("visit", "\(visit) is already paid by an earlier rule") }
-            guard let onTime = try amount(map, "on-time") else { throw map.fail("on-time", "missing; what the visit pays when completed in its window") }
-            let late = try amount(map, "late") ?? 0
-            visits.append(PayoutTerms.VisitRule(visit: visit, onTime: onTime, late: late, early: try amount(map, "early"),
+            guard let onTime = try money.amount(map, "on-time") else { throw map.fail("on-time", "missing; what the visit pays when completed in its window") }
+            let late = try money.amount(map, "late") ?? 0
+            visits.append(PayoutTerms.VisitRule(visit: visit, onTime: onTime, late: late, early: try money.amount(map, "early"),
                                                 items: try map.strings("items") ?? [], line: map.line))
         }
-        var bonus: PayoutTerms.Bonus?
-        if let map = try top.mapping("bonus") {
-            try map.onlyKeys(["requires", "amount", "per-on-time-visit", "cap"])
-            guard let requires = try map.strings("requires"), !requires.isEmpty else {
-                throw map.fail("requires", "missing; the visits that must all be completed to earn the bonus")
+        var terms = PayoutTerms(currency: currency, dayOne: try top.required("day-one"), visits: visits, bonus: try bonus(top, money, base: nil),
+                                participantCap: try money.amount(top, "participant-cap"), taxThreshold: try taxThreshold(top, money),
+                                dayOneLine: top.line("day-one"), noDayOne: try noDayOne(top, money))
+        if let sites = try top.mapping("sites") {
+            for (site, map) in try sites.nestedMappings() {
+                terms.sites[site] = try siteTerms(map, site: site, base: terms)
             }
-            let value = try amount(map, "amount") ?? 0
-            let perVisit = try amount(map, "per-on-time-visit") ?? 0
-            guard value > 0 || perVisit > 0 else { throw map.fail("amount", "a bonus needs an amount or a per-on-time-visit amount") }
-            bonus = PayoutTerms.Bonus(requires: requires, amount: value, perOnTimeVisit: perVisit, cap: try amount(map, "cap"), line: map.line)
         }
-        var taxThreshold: Int64?
-        if let map = try top.mapping("tax-reporting") {
-            try map.onlyKeys(["threshold"])
-            guard let threshold = try amount(map, "threshold") else { throw map.fail("threshold", "missing; the yearly total from which payments are reportable") }
-            taxThreshold = threshold
+        return terms
+    }
+
+    /// A site's terms: the contract's, with what the site states instead. A site paid in another
+    /// currency states every amount again (an amount in one currency means nothing in another).
+    static func siteTerms(_ map: YAMLMapping, site: String, base: PayoutTerms) throws -> PayoutTerms {
+        try map.onlyKeys(siteKeys)
+        var terms = base
+        terms.sites = [:]
+        if let code = try map.string("currency") {
+            guard let currency = Currency(code: code) else { throw map.fail("currency", "\(code) is not an ISO 4217 currency code (like EUR, USD, JPY)") }
+            terms.currency = currency
         }
-        var noDayOne = PayoutTerms.NoDayOne.late
+        let money = Money.Reader(currency: terms.currency)
+        let restate = terms.currency != base.currency
+        func missing(_ key: String, _ what: String) -> Error {
+            map.fail(key, "site \(site) is paid in \(terms.currency.code), not \(base.currency.code): state \(what) in \(terms.currency.code) too")
+        }
+        let overrides = try map.mapping("visits")
+        let stated = Dictionary(try overrides?.nestedMappings() ?? [], uniquingKeysWith: { first, _ in first })
+        for visit in overrides?.keys ?? [] where !base.visits.contains(where: { $0.visit == visit }) {
+            throw overrides!.fail(visit, "the contract has no rule for \(visit); a site can change the amounts of the contract's visits only")
+        }
+        for (index, rule) in base.visits.enumerated() {
+            guard let amounts = stated[rule.visit] else {
+                if restate { throw missing("visits", "the amounts of \(rule.visit)") }
+                continue
+            }
+            try amounts.onlyKeys(["on-time", "late", "early"])
+            guard let onTime = try money.amount(amounts, "on-time") ?? (restate ? nil : rule.onTime) else {
+                throw amounts.fail("on-time", "missing; what \(rule.visit) pays at site \(site) when completed in its window")
+            }
+            let late = try money.amount(amounts, "late") ?? (restate ? 0 : rule.late)
+            let early = try money.amount(amounts, "early") ?? (restate || amounts.has("late") ? late : rule.early)
+            terms.visits[index] = PayoutTerms.VisitRule(visit: rule.visit, onTime: onTime, late: late, early: early, items: rule.items, line: amounts.line)
+        }
+        if map.has("bonus") {
+            terms.bonus = try bonus(map, money, base: base.bonus)
+        } else if restate, base.bonus != nil {
+            throw missing("bonus", "the bonus")
+        }
+        if map.has("participant-cap") {
+            terms.participantCap = try money.amount(map, "participant-cap")
+        } else if restate, base.participantCap != nil {
+            throw missing("participant-cap", "the participant cap")
+        }
+        if map.has("tax-reporting") {
+            terms.taxThreshold = try taxThreshold(map, money)
+        } else if restate, base.taxThreshold != nil {
+            throw missing("tax-reporting", "the tax-reporting threshold")
+        }
+        if map.has("no-day-one") {
+            terms.noDayOne = try noDayOne(map, money)
+        } else if restate, case .amount = base.noDayOne {
+            throw missing("no-day-one", "the no-day-one amount")
+        }
+        return terms
+    }
+
+    static func bonus(_ top: YAMLMapping, _ money: Money.Reader, base: PayoutTerms.Bonus?) throws -> PayoutTerms.Bonus? {
+        guard let map = try top.mapping("bonus") else { return nil }
+        try map.onlyKeys(["requires", "amount", "per-on-time-visit", "cap"])
+        guard let requires = try map.strings("requires") ?? base?.requires, !requires.isEmpty else {
+            throw map.fail("requires", "missing; the visits that must all be completed to earn the bonus")
+        }
+        let value = try money.amount(map, "amount") ?? 0
+        let perVisit = try money.amount(map, "per-on-time-visit") ?? 0
+        guard value > 0 || perVisit > 0 else { throw map.fail("amount", "a bonus needs an amount or a per-on-time-visit amount") }
+        return PayoutTerms.Bonus(requires: requires, amount: value, perOnTimeVisit: perVisit, cap: try money.amount(map, "cap"), line: map.line)
+    }
+
+    static func taxThreshold(_ top: YAMLMapping, _ money: Money.Reader) throws -> Int64? {
+        guard let map = try top.mapping("tax-reporting") else { return nil }
+        try map.onlyKeys(["threshold"])
+        guard let threshold = try money.amount(map, "threshold") else { throw map.fail("threshold", "missing; the yearly total from which payments are reportable") }
+        return threshold
+    }
+
+    static func noDayOne(_ top: YAMLMapping, _ money: Money.Reader) throws -> PayoutTerms.NoDayOne {
         switch try top.string("no-day-one") {
-        case nil, "late": noDayOne = .late
-        case "on-time": noDayOne = .onTime
-        default: noDayOne = .amount(try amount(top, "no-day-one") ?? 0)
+        case nil, "late": return .late
+        case "on-time": return .onTime
+        default: return .amount(try money.amount(top, "no-day-one") ?? 0)
         }
-        return PayoutTerms(currency: currency, dayOne: try top.required("day-one"), visits: visits, bonus: bonus,
-                           participantCap: try amount(top, "participant-cap"), taxThreshold: taxThreshold, dayOneLine: top.line("day-one"),
-                           noDayOne: noDayOne)
     }
 
     // MARK: Adherence terms

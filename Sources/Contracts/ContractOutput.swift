@@ -20,7 +20,7 @@ public enum ContractOutput {
     public static func json(_ result: PayoutResult, contract: ContractFile) -> JSONValue {
         let participants: [JSONValue] = result.participants.map { p in
             [
-                "participant": .string(p.participant), "site": optional(p.site), "consentedAt": .string(p.consentedAt),
+                "participant": .string(p.participant), "site": optional(p.site), "currency": .string(p.currency.code), "consentedAt": .string(p.consentedAt),
                 "withdrawnAt": optional(p.withdrawnAt), "dayOne": optional(p.dayOne), "consentRecords": refs(p.consentRecords),
                 "total": .integer(p.total),
                 "taxYears": .array(p.taxYears.map { ["year": .integer(Int64($0.year)), "total": .integer($0.total), "reportable": .bool($0.reportable)] }),
@@ -41,10 +41,14 @@ public enum ContractOutput {
             "taxThreshold": result.taxThreshold.map(JSONValue.integer) ?? .null,
             "participants": .array(participants),
             "sites": .array(result.sites.map {
-                ["site": .string($0.site), "participants": .integer(Int64($0.participants)), "total": .integer($0.total),
+                ["site": .string($0.site), "currency": .string($0.currency.code), "participants": .integer(Int64($0.participants)),
+                 "total": .integer($0.total), "taxThreshold": $0.taxThreshold.map(JSONValue.integer) ?? .null,
                  "reportableParticipants": .integer(Int64($0.reportableParticipants))]
             }),
-            "total": .integer(result.total),
+            "totals": .array(result.totals.map {
+                ["currency": .string($0.currency.code), "minorUnits": .integer(Int64($0.currency.minorUnits)),
+                 "participants": .integer(Int64($0.participants)), "total": .integer($0.total)]
+            }),
         ]
     }
 

@@ -63,6 +63,22 @@ public struct Currency: Equatable, Hashable, Sendable {
 
 /// Checked sums of money (minor units): an overflow is an error, never a crash.
 enum Money {
+    /// Reads amounts written in major units in a contract, within the contract language's limit.
+    struct Reader {
+        let currency: Currency
+
+        func amount(_ map: YAMLMapping, _ key: String) throws -> Int64? {
+            guard let text = try map.string(key) else { return nil }
+            guard let value = currency.minorUnits(of: text) else {
+                throw map.fail(key, "expected an amount in \(currency.code) with at most \(currency.minorUnits) decimals (like \(currency.format(2500))), found \(text)")
+            }
+            guard value <= PayoutTerms.maximumAmount else {
+                throw map.fail(key, "\(text) \(currency.code) is more than a contract may state: at most \(currency.format(PayoutTerms.maximumAmount)) \(currency.code) (10^10 − 1 minor units, so that no participant or trial total can overflow)")
+            }
+            return value
+        }
+    }
+
     static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         guard !overflow else { throw ContractError.overflow(what()) }

@@ -25,26 +25,41 @@ public struct PayoutEvaluator: Sendable {
         return try assemble(participants)
     }
 
-    /// The result from the participants' lines (in participant order): site and trial totals.
+    /// The result from the participants' lines (in participant order): site totals, and trial
+    /// totals per currency (amounts in different currencies are never added up).
     /// - throws: `ContractError.overflow` if a total would not fit in 64 bits (only possible past
     ///   about a million participants paid the largest amounts).
     func assemble(_ participants: [PayoutResult.Participant]) throws -> PayoutResult {
         var sites: [String: PayoutResult.SiteTotal] = [:]
-        var trial: Int64 = 0
+        var totals: [String: PayoutResult.CurrencyTotal] = [:]
         for participant in participants {
             let site = participant.site ?? "(none)"
-            var total = sites[site] ?? PayoutResult.SiteTotal(site: site, participants: 0, total: 0, reportableParticipants: 0)
+            let local = terms.resolved(forSite: participant.site)
+            var total = sites[site] ?? PayoutResult.SiteTotal(site: site, currency: local.currency, taxThreshold: local.taxThreshold,
+                                                              participants: 0, total: 0, reportableParticipants: 0)
             total.participants += 1
             total.total = try Money.add(total.total, participant.total, "the total of site \(site)")
             if participant.taxYears.contains(where: \.reportable) { total.reportableParticipants += 1 }
             sites[site] = total
-            trial = try Money.add(trial, participant.total, "the trial total")
+            let code = participant.currency.code
+            var trial = totals[code] ?? PayoutResult.CurrencyTotal(currency: participant.currency, participants: 0, total: 0)
+            trial.participants += 1
+            trial.total = try Money.add(trial.total, participant.total, "the trial total in \(code)")
+            totals[code] = trial
         }
         return PayoutResult(currency: terms.currency, participants: participants, sites: sites.values.sorted { $0.site < $1.site },
-                            total: trial, taxThreshold: terms.taxThreshold)
+                            totals: totals.values.sorted { $0.currency.code < $1.currency.code }, taxThreshold: terms.taxThreshold)
     }
 
     func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> PayoutResult.Participant {
+        // A participant is paid under their site's terms (its currency, amounts and limits).
+        if let site = data.site, let local = terms.sites[site] {
+            return PayoutEvaluator(terms: local).evaluateUnderTheseTerms(data, model)
+        }
+        return evaluateUnderTheseTerms(data, model)
+    }
+
+    func evaluateUnderTheseTerms(_ data: ParticipantData, _ model: TrialProtocol) -> PayoutResult.Participant {
         // Records at or after the withdrawal are never evidence of anything: no completion, no
         // day one, no credit. Only the records before it are read.
         let withdrawn = data.withdrawnAt
@@ -106,7 +121,7 @@ public struct PayoutEvaluator: Sendable {
         // a participant's total always fits.
         let total = lines.reduce(0) { $0 + $1.amount }
         return PayoutResult.Participant(
-            participant: data.participant, site: data.site, consentedAt: data.consentedAt.description,
+            participant: data.participant, site: data.site, currency: terms.currency, consentedAt: data.consentedAt.description,
             withdrawnAt: data.withdrawnAt?.description, dayOne: dayOne.map(StudyCalendar.date), consentRecords: data.consentRecords,
             lines: lines, total: total, taxYears: taxYears(lines))
     }

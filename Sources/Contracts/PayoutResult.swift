@@ -47,6 +47,8 @@ public struct PayoutResult: Equatable, Sendable {
     public struct Participant: Equatable, Sendable {
         public var participant: String
         public var site: String?
+        /// The currency their site is paid in.
+        public var currency: Currency
         public var consentedAt: String
         public var withdrawnAt: String?
         public var dayOne: String?
@@ -58,14 +60,30 @@ public struct PayoutResult: Equatable, Sendable {
 
     public struct SiteTotal: Equatable, Sendable {
         public var site: String
+        public var currency: Currency
+        /// The site's tax-reporting threshold, in its currency.
+        public var taxThreshold: Int64?
         public var participants: Int
         public var total: Int64
         public var reportableParticipants: Int
     }
 
+    /// A trial total in one currency.
+    public struct CurrencyTotal: Equatable, Sendable {
+        public var currency: Currency
+        public var participants: Int
+        public var total: Int64
+    }
+
+    /// The contract's own currency (sites may pay in others).
     public var currency: Currency
     public var participants: [Participant]
     public var sites: [SiteTotal]
-    public var total: Int64
+    /// One total per currency paid, by currency code: never summed across currencies.
+    public var totals: [CurrencyTotal]
+    /// The contract's own threshold (sites may state theirs).
     public var taxThreshold: Int64?
+
+    /// The trial total when everything is paid in one currency.
+    public var total: Int64? { totals.count == 1 ? totals[0].total : (totals.isEmpty ? 0 : nil) }
 }

@@ -74,10 +74,19 @@ public struct PayoutTerms: Equatable, Sendable {
     public var dayOneLine: Int
     /// What a visit earns when there is no day one to judge its window by.
     public var noDayOne: NoDayOne
+    /// Terms of particular sites (by site id), each complete: a multi-country trial pays each
+    /// site in its own currency. Sites not listed use the contract's terms.
+    public var sites: [String: PayoutTerms]
+
+    /// The terms a participant of `site` is paid under.
+    public func resolved(forSite site: String?) -> PayoutTerms {
+        site.flatMap { sites[$0] } ?? self
+    }
 
     public init(currency: Currency, dayOne: String, visits: [VisitRule], bonus: Bonus? = nil, participantCap: Int64? = nil,
-                taxThreshold: Int64? = nil, dayOneLine: Int = 0, noDayOne: NoDayOne = .late) {
+                taxThreshold: Int64? = nil, dayOneLine: Int = 0, noDayOne: NoDayOne = .late, sites: [String: PayoutTerms] = [:]) {
         self.noDayOne = noDayOne
+        self.sites = sites
         self.currency = currency
         self.dayOne = dayOne
         self.visits = visits

@@ -56,6 +56,18 @@ public struct YAMLMapping {
         }
     }
 
+    /// The keys, in file order.
+    public var keys: [String] { mapping.map { $0.key.string ?? "" } }
+
+    /// Each key with its value, which must be a mapping, in file order (keys as written, so a
+    /// quoted `"102"` and a plain `102` are the same key).
+    public func nestedMappings() throws -> [(key: String, mapping: YAMLMapping)] {
+        try mapping.map { pair in
+            let key = pair.key.string ?? ""
+            return (key, try YAMLMapping(pair.value, key: key, makeError: makeError))
+        }
+    }
+
     /// Whether the key is present.
     public func has(_ key: String) -> Bool { node[key] != nil }
 

@@ -5,9 +5,7 @@ import Contracts
 /// records that justify it; totals per participant, per site and for the trial.
 enum PayoutReport {
     static func render(_ output: JSONValue, _ context: ReportContext, _ format: ReportFormat) -> [UInt8] {
-        let code = output["currency"]?["code"]?.text ?? ""
-        let currency = Currency(code: code) ?? Currency(code: "EUR")!
-        func money(_ value: JSONValue?) -> String { currency.format(value?.int ?? 0) }
+        let contractCurrency = currency(output["currency"]?["code"]?.text)
         switch format {
         case .json:
             return CanonicalJSON.encode(["report": "payouts", "context": context.json, "payouts": output])
@@ -16,70 +14,101 @@ enum PayoutReport {
                                           "earned_minor", "amount_minor", "amount", "currency", "records", "notes"])
             for participant in output["participants"]?.list ?? [] {
                 let id = participant["participant"]?.text ?? "", site = participant["site"]?.stringValue ?? ""
+                let money = currency(participant["currency"]?.text, else: contractCurrency)
                 for line in participant["lines"]?.list ?? [] {
                     let window = line["window"].flatMap { $0 == .null ? nil : "\($0["from"]?.int ?? 0)..\($0["to"]?.int ?? 0)" } ?? ""
                     table.row(["line", id, site, line["milestone"]?.text ?? "", line["visit"]?.stringValue ?? "", line["status"]?.text ?? "",
                                line["earnedOn"]?.stringValue ?? "", line["studyDay"]?.integerValue.map(String.init) ?? "", window,
-                               String(line["earned"]?.int ?? 0), String(line["amount"]?.int ?? 0), money(line["amount"]), code,
+                               String(line["earned"]?.int ?? 0), String(line["amount"]?.int ?? 0), money.format(line["amount"]?.int ?? 0), money.code,
                                Evidence.pairs(line["records"]), (line["notes"]?.list ?? []).map(\.text).joined(separator: "; ")])
                 }
-                let tax = (participant["taxYears"]?.list ?? []).map { "\($0["year"]?.int ?? 0): \(money($0["total"]))\($0["reportable"] == .bool(true) ? " reportable" : "")" }
-                table.row(["participant-total", id, site, "", "", "", "", "", "", "", String(participant["total"]?.int ?? 0), money(participant["total"]), code,
-                           Evidence.pairs(participant["consentRecords"]), tax.joined(separator: "; ")])
+                let tax = (participant["taxYears"]?.list ?? []).map { "\($0["year"]?.int ?? 0): \(money.format($0["total"]?.int ?? 0))\($0["reportable"] == .bool(true) ? " reportable" : "")" }
+                table.row(["participant-total", id, site, "", "", "", "", "", "", "", String(participant["total"]?.int ?? 0),
+                           money.format(participant["total"]?.int ?? 0), money.code, Evidence.pairs(participant["consentRecords"]), tax.joined(separator: "; ")])
             }
             for site in output["sites"]?.list ?? [] {
-                table.row(["site-total", "", site["site"]?.text ?? "", "", "", "", "", "", "", "", String(site["total"]?.int ?? 0), money(site["total"]), code, "",
+                let money = currency(site["currency"]?.text, else: contractCurrency)
+                table.row(["site-total", "", site["site"]?.text ?? "", "", "", "", "", "", "", "", String(site["total"]?.int ?? 0),
+                           money.format(site["total"]?.int ?? 0), money.code, "",
                            "\(site["participants"]?.int ?? 0) participants, \(site["reportableParticipants"]?.int ?? 0) tax-reportable"])
             }
-            table.row(["trial-total", "", "", "", "", "", "", "", "", "", String(output["total"]?.int ?? 0), money(output["total"]), code, "", ""])
+            // One trial total per currency: amounts in different currencies are never added up.
+            for total in output["totals"]?.list ?? [] {
+                let money = currency(total["currency"]?.text, else: contractCurrency)
+                table.row(["trial-total", "", "", "", "", "", "", "", "", "", String(total["total"]?.int ?? 0), money.format(total["total"]?.int ?? 0),
+                           money.code, "", "\(total["participants"]?.int ?? 0) participants"])
+            }
             return table.bytes
         case .html:
-            return html(output, context, currency, money)
+            return html(output, context, contractCurrency)
         }
     }
 
-    static func html(_ output: JSONValue, _ context: ReportContext, _ currency: Currency, _ money: (JSONValue?) -> String) -> [UInt8] {
+    static func currency(_ code: String?, else fallback: Currency = Currency(code: "EUR")!) -> Currency {
+        code.flatMap(Currency.init(code:)) ?? fallback
+    }
+
+    static func html(_ output: JSONValue, _ context: ReportContext, _ contractCurrency: Currency) -> [UInt8] {
         let contract = output["contract"]
         var page = HTMLPage(title: "Participant payouts · \(context.trial) · \(contract?["name"]?.text ?? "")")
         page.raw("<h1>Participant payouts</h1>\n" + context.htmlMeta(contract))
         let participants = output["participants"]?.list ?? []
         let reportable = participants.filter { $0["taxYears"]?.list.contains { $0["reportable"] == .bool(true) } == true }
-        page.raw("<p>Total <b>\(money(output["total"])) \(currency.code)</b> to \(participants.count) participants"
-                 + (output["taxThreshold"]?.integerValue.map { " · tax reporting from \(currency.format($0)) \(currency.code) a year: \(reportable.count) participant(s) reportable" } ?? "")
-                 + ". Amounts in \(currency.code), computed in integer minor units.</p>\n")
+        let totals = output["totals"]?.list ?? []
+        func amount(_ value: JSONValue?, _ code: String?) -> String {
+            let money = currency(code, else: contractCurrency)
+            return "\(money.format(value?.int ?? 0)) \(money.code)"
+        }
+        let totalText = totals.map { "<b>\(amount($0["total"], $0["currency"]?.text))</b> to \($0["participants"]?.int ?? 0) participants" }
+        page.raw("<p>Total \(totalText.isEmpty ? "nothing" : totalText.joined(separator: "; "))"
+                 + (totals.count > 1 ? " (each currency apart: amounts in different currencies are never added up)" : "")
+                 + (reportable.isEmpty && output["taxThreshold"] == .null ? "" : " · tax reporting: \(reportable.count) participant(s) reportable")
+                 + ". Amounts computed in integer minor units.</p>\n")
         let sites = output["sites"]?.list ?? []
-        page.raw(BarChart(title: "Payouts by site (\(currency.code))",
-                          bars: sites.map { .init(label: "Site \($0["site"]?.text ?? "")", value: Int($0["total"]?.int ?? 0), caption: money($0["total"])) },
-                          scaleMax: Int(sites.map { $0["total"]?.int ?? 0 }.max() ?? 0)).svg)
+        for total in totals {
+            let code = total["currency"]?.text ?? ""
+            let inCurrency = sites.filter { $0["currency"]?.text == code }
+            let money = currency(code, else: contractCurrency)
+            page.raw(BarChart(title: "Payouts by site (\(code))",
+                              bars: inCurrency.map { .init(label: "Site \($0["site"]?.text ?? "")", value: Int($0["total"]?.int ?? 0), caption: money.format($0["total"]?.int ?? 0)) },
+                              scaleMax: Int(inCurrency.map { $0["total"]?.int ?? 0 }.max() ?? 0)).svg)
+        }
         page.raw("<h2>Per site</h2>\n")
-        page.table(["Site", "Participants", "Tax-reportable", "Total (\(currency.code))"],
+        page.table(["Site", "Participants", "Tax-reportable", "Tax threshold", "Total"],
                    sites.map { site in
-                       (cells: [HTMLPage.escape(site["site"]?.text ?? ""), "\(site["participants"]?.int ?? 0)", "\(site["reportableParticipants"]?.int ?? 0)", money(site["total"])], rowClass: nil)
-                   } + [(cells: ["All sites", "\(participants.count)", "\(reportable.count)", money(output["total"])], rowClass: "total")],
-                   numeric: [1, 2, 3])
+                       (cells: [HTMLPage.escape(site["site"]?.text ?? ""), "\(site["participants"]?.int ?? 0)", "\(site["reportableParticipants"]?.int ?? 0)",
+                                site["taxThreshold"]?.integerValue.map { _ in amount(site["taxThreshold"], site["currency"]?.text) } ?? "–",
+                                amount(site["total"], site["currency"]?.text)], rowClass: nil)
+                   } + totals.map { total in
+                       (cells: ["All sites (\(HTMLPage.escape(total["currency"]?.text ?? "")))", "\(total["participants"]?.int ?? 0)", "", "",
+                                amount(total["total"], total["currency"]?.text)], rowClass: "total")
+                   },
+                   numeric: [1, 2, 3, 4])
         page.raw("<h2>Per participant</h2>\n")
-        page.table(["Participant", "Site", "Consented", "Withdrew", "Day one", "Tax", "Total (\(currency.code))"],
+        page.table(["Participant", "Site", "Consented", "Withdrew", "Day one", "Tax", "Total"],
                    participants.map { p in
-                       let tax = (p["taxYears"]?.list ?? []).map { "\($0["year"]?.int ?? 0): \(money($0["total"]))\($0["reportable"] == .bool(true) ? " <b>reportable</b>" : "")" }
+                       let code = p["currency"]?.text
+                       let tax = (p["taxYears"]?.list ?? []).map { "\($0["year"]?.int ?? 0): \(amount($0["total"], code))\($0["reportable"] == .bool(true) ? " <b>reportable</b>" : "")" }
                        let flagged = p["taxYears"]?.list.contains { $0["reportable"] == .bool(true) } == true
                        return (cells: ["<a href=\"#\(HTMLPage.escape(p["participant"]?.text ?? ""))\">\(HTMLPage.escape(p["participant"]?.text ?? ""))</a>",
                                        HTMLPage.escape(p["site"]?.stringValue ?? "–"), HTMLPage.escape(String((p["consentedAt"]?.text ?? "").prefix(10))),
                                        HTMLPage.escape(p["withdrawnAt"]?.stringValue.map { String($0.prefix(10)) } ?? "–"),
-                                       HTMLPage.escape(p["dayOne"]?.stringValue ?? "–"), tax.joined(separator: "<br>"), money(p["total"])],
+                                       HTMLPage.escape(p["dayOne"]?.stringValue ?? "–"), tax.joined(separator: "<br>"), amount(p["total"], code)],
                                rowClass: flagged ? "flag" : nil)
                    }, numeric: [6])
         page.raw("<h2>Lines and evidence</h2>\n<p>Each line names the records that justify it as <code>#id·leaf hash</code> (hover for the whole hash).</p>\n")
         for p in participants {
             let id = HTMLPage.escape(p["participant"]?.text ?? "")
-            page.raw("<h3 id=\"\(id)\">\(id) · site \(HTMLPage.escape(p["site"]?.stringValue ?? "–")) · \(money(p["total"])) \(currency.code)</h3>\n")
-            page.table(["Milestone", "Status", "Earned on", "Study day", "Window", "Amount", "Records", "Notes"],
+            let money = currency(p["currency"]?.text, else: contractCurrency)
+            page.raw("<h3 id=\"\(id)\">\(id) · site \(HTMLPage.escape(p["site"]?.stringValue ?? "–")) · \(amount(p["total"], money.code))</h3>\n")
+            page.table(["Milestone", "Status", "Earned on", "Study day", "Window", "Amount (\(money.code))", "Records", "Notes"],
                        (p["lines"]?.list ?? []).map { line in
                            let status = line["status"]?.text ?? ""
                            let window = line["window"].flatMap { $0 == .null ? nil : "\($0["from"]?.int ?? 0) … \($0["to"]?.int ?? 0)" } ?? "–"
                            return (cells: [HTMLPage.escape(line["visit"]?.stringValue ?? "completion bonus"),
                                            "<span class=\"badge \(HTMLPage.escape(status))\">\(HTMLPage.escape(status))</span>",
                                            HTMLPage.escape(line["earnedOn"]?.stringValue ?? "–"), line["studyDay"]?.integerValue.map(String.init) ?? "–", window,
-                                           money(line["amount"]), "<span class=\"ev\">\(Evidence.html(line["records"]))</span>",
+                                           money.format(line["amount"]?.int ?? 0), "<span class=\"ev\">\(Evidence.html(line["records"]))</span>",
                                            HTMLPage.escape((line["notes"]?.list ?? []).map(\.text).joined(separator: "; "))],
                                    rowClass: line["amount"]?.int == 0 ? "zero" : nil)
                        }, numeric: [3, 5])

@@ -135,7 +135,7 @@ struct ContractRulingTests {
         _ = try Fixtures.contract(text.replacingOccurrences(of: "999999999999999.999", with: "9999999.999"))
         let sum = Int64.max / 2 + 1
         let evaluator = PayoutEvaluator(terms: Self.terms())
-        let huge = PayoutResult.Participant(participant: "P-1", site: "101", consentedAt: "", withdrawnAt: nil, dayOne: nil, consentRecords: [],
+        let huge = PayoutResult.Participant(participant: "P-1", site: "101", currency: Self.eur, consentedAt: "", withdrawnAt: nil, dayOne: nil, consentRecords: [],
                                             lines: [], total: sum, taxYears: [])
         var other = huge
         other.participant = "P-2"

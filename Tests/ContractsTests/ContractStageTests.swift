@@ -102,7 +102,7 @@ struct ContractStageTests {
         }
         #expect(checked > 1000)
         let total = (output["participants"]?.arrayValue ?? []).reduce(Int64(0)) { $0 + ($1["total"]?.integerValue ?? 0) }
-        #expect(output["total"]?.integerValue == total && total > 0)
+        #expect(output["totals"]?.arrayValue?.first?["total"]?.integerValue == total && output["totals"]?.arrayValue?.count == 1 && total > 0)
     }
 
     @Test func aContractNamingAnUnknownVisitIsRejectedBeforeEvaluation() throws {
@@ -134,7 +134,7 @@ struct ContractStageTests {
         let old = try JSONValue.parse(try trial.workspace.artifactBytes(firstRun.artifacts[0]))
         let new = try JSONValue.parse(try trial.workspace.artifactBytes(receipt.artifacts[0]))
         #expect(old["contract"]?["version"] == 1 && new["contract"]?["version"] == 2)
-        #expect((new["total"]?.integerValue ?? 0) < (old["total"]?.integerValue ?? 0), "a lower cap pays less")
+        #expect((new["totals"]?.arrayValue?.first?["total"]?.integerValue ?? 0) < (old["totals"]?.arrayValue?.first?["total"]?.integerValue ?? 0), "a lower cap pays less")
         #expect(try trial.workspace.latestArtifact("payouts/participant-payments") == receipt.artifacts[0])
     }
 

@@ -141,9 +141,10 @@ struct PayoutRuleTests {
         let result = evaluate([Fixtures.participant("P-3", c.observations), Fixtures.participant("P-1", a.observations),
                                Fixtures.participant("P-2", b.observations), Fixtures.participant("P-0", [])])
         #expect(result.participants.map(\.participant) == ["P-0", "P-1", "P-2", "P-3"])
-        #expect(result.sites == [.init(site: "(none)", participants: 1, total: 0, reportableParticipants: 0),
-                                 .init(site: "101", participants: 2, total: 10000, reportableParticipants: 0),
-                                 .init(site: "102", participants: 1, total: 9000, reportableParticipants: 0)])
+        let eur = Currency(code: "EUR")!
+        #expect(result.sites == [.init(site: "(none)", currency: eur, taxThreshold: 10000, participants: 1, total: 0, reportableParticipants: 0),
+                                 .init(site: "101", currency: eur, taxThreshold: 10000, participants: 2, total: 10000, reportableParticipants: 0),
+                                 .init(site: "102", currency: eur, taxThreshold: 10000, participants: 1, total: 9000, reportableParticipants: 0)])
         #expect(result.total == 19000)
     }
 }

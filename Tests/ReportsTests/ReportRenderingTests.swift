@@ -25,11 +25,12 @@ struct ReportRenderingTests {
         let line = PayoutResult.Line(milestone: "visit", visit: "SE.BL", status: .onTime, earnedOn: "2026-03-01", studyDay: 1, window: 1...1,
                                      earned: 5000, amount: 5000, records: [RecordRef(id: 7, leafHash: String(repeating: "0f", count: 32))],
                                      notes: ["re-measured, \"twice\""])
-        let participant = PayoutResult.Participant(participant: "P<1>", site: "101", consentedAt: "2026-01-01T00:00:00Z", withdrawnAt: nil,
+        let participant = PayoutResult.Participant(participant: "P<1>", site: "101", currency: eur, consentedAt: "2026-01-01T00:00:00Z", withdrawnAt: nil,
                                                    dayOne: "2026-03-01", consentRecords: [RecordRef(id: 1, leafHash: String(repeating: "aa", count: 32))],
                                                    lines: [line], total: 5000, taxYears: [.init(year: 2026, total: 5000, reportable: true)])
         let result = PayoutResult(currency: eur, participants: [participant],
-                                  sites: [.init(site: "101", participants: 1, total: 5000, reportableParticipants: 1)], total: 5000, taxThreshold: 4000)
+                                  sites: [.init(site: "101", currency: eur, taxThreshold: 4000, participants: 1, total: 5000, reportableParticipants: 1)],
+                                  totals: [.init(currency: eur, participants: 1, total: 5000)], taxThreshold: 4000)
         return ContractOutput.json(result, contract: contract)
     }()
 
@@ -43,7 +44,7 @@ struct ReportRenderingTests {
             #"line,P<1>,101,visit,SE.BL,on-time,2026-03-01,1,1..1,5000,5000,50.00,EUR,7:\#(leaf),"re-measured, ""twice""""#,
             "participant-total,P<1>,101,,,,,,,,5000,50.00,EUR,1:\(consent),2026: 50.00 reportable",
             #"site-total,,101,,,,,,,,5000,50.00,EUR,,"1 participants, 1 tax-reportable""#,
-            "trial-total,,,,,,,,,,5000,50.00,EUR,,",
+            "trial-total,,,,,,,,,,5000,50.00,EUR,,1 participants",
         ]
         #expect(csv == expected.map { $0 + "\r\n" }.joined())
     }
@@ -98,5 +99,26 @@ struct ReportRenderingTests {
     @Test func somethingElseIsNotAReport() {
         #expect(throws: ReportError.self) { try ReportRunner.render(Array(#"{"protocol":1}"#.utf8), context: Self.context, format: .csv) }
         #expect(throws: (any Error).self) { try ReportRunner.render(Array("not json".utf8), context: Self.context, format: .csv) }
+    }
+
+    /// Each currency apart: a trial-total row per currency, never one sum.
+    @Test func aMultiCurrencyPayoutReportShowsEachCurrencyApart() throws {
+        let eur = Currency(code: "EUR")!, jpy = Currency(code: "JPY")!
+        func participant(_ id: String, _ site: String, _ currency: Currency, _ total: Int64) -> PayoutResult.Participant {
+            PayoutResult.Participant(participant: id, site: site, currency: currency, consentedAt: "2026-01-01T00:00:00Z", withdrawnAt: nil, dayOne: nil,
+                                     consentRecords: [], lines: [], total: total, taxYears: [])
+        }
+        let result = PayoutResult(currency: eur, participants: [participant("P-1", "101", eur, 9000), participant("P-2", "201", jpy, 14000)],
+                                  sites: [.init(site: "101", currency: eur, taxThreshold: nil, participants: 1, total: 9000, reportableParticipants: 0),
+                                          .init(site: "201", currency: jpy, taxThreshold: nil, participants: 1, total: 14000, reportableParticipants: 0)],
+                                  totals: [.init(currency: eur, participants: 1, total: 9000), .init(currency: jpy, participants: 1, total: 14000)],
+                                  taxThreshold: nil)
+        let bytes = CanonicalJSON.encode(ContractOutput.json(result, contract: Self.contract))
+        let csv = String(decoding: try ReportRunner.render(bytes, context: Self.context, format: .csv), as: UTF8.self)
+        #expect(csv.contains("trial-total,,,,,,,,,,9000,90.00,EUR,,1 participants\r\n") && csv.contains("trial-total,,,,,,,,,,14000,14000,JPY,,1 participants\r\n"), "\(csv)")
+        #expect(csv.contains("participant-total,P-2,201,,,,,,,,14000,14000,JPY"))
+        let html = String(decoding: try ReportRunner.render(bytes, context: Self.context, format: .html), as: UTF8.self)
+        #expect(html.contains("90.00 EUR") && html.contains("14000 JPY") && html.contains("never added up"))
+        #expect(html.contains("Payouts by site (EUR)") && html.contains("Payouts by site (JPY)"))
     }
 }
