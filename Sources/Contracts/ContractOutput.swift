@@ -26,7 +26,8 @@ public enum ContractOutput {
                 "taxYears": .array(p.taxYears.map { ["year": .integer(Int64($0.year)), "total": .integer($0.total), "reportable": .bool($0.reportable)] }),
                 "lines": .array(p.lines.map { line in
                     [
-                        "milestone": .string(line.milestone), "visit": optional(line.visit), "status": .string(line.status.rawValue),
+                        "milestone": .string(line.milestone), "visit": optional(line.visit), "visitName": optional(line.visitName),
+                        "status": .string(line.status.rawValue),
                         "earnedOn": optional(line.earnedOn), "studyDay": optional(line.studyDay),
                         "window": line.window.map { ["from": .integer(Int64($0.lowerBound)), "to": .integer(Int64($0.upperBound))] } ?? .null,
                         "earned": .integer(line.earned), "amount": .integer(line.amount), "records": refs(line.records),

@@ -115,6 +115,7 @@ public struct PayoutEvaluator: Sendable {
             lines.append(.init(milestone: "visit", visit: rule.visit, status: status, earnedOn: done.at.date, studyDay: studyDay,
                                window: window, earned: earned, amount: earned, records: done.evidence, notes: notes))
         }
+        for index in lines.indices { lines[index].visitName = lines[index].visit.flatMap { model.visit($0)?.name } }
         if let bonus = terms.bonus { lines.append(bonusLine(bonus, completed, data)) }
         applyCap(&lines)
         // At most 200 rules of at most 10^10 − 1 minor units each, and a bonus below 201 × that:

@@ -25,6 +25,8 @@ public struct PayoutResult: Equatable, Sendable {
         /// `visit` or `completion-bonus`.
         public var milestone: String
         public var visit: String?
+        /// The visit's name in the protocol (`Week 4`), for reading.
+        public var visitName: String? = nil
         public var status: Status
         /// UTC date the credit was earned.
         public var earnedOn: String?

@@ -56,11 +56,6 @@ enum AdherenceReport {
         page.raw("<p>Threshold <b>\(AdherenceResult.percent(threshold))</b> of days covered. \(overall?["belowThreshold"]?.int ?? 0) of "
                  + "\(overall?["evaluable"]?.int ?? 0) evaluable participants are below it; pooled doses taken / scheduled "
                  + "\(percent(overall?["pooledBasisPoints"])), mean proportion of days covered \(percent(overall?["meanPdcBasisPoints"])).</p>\n")
-        let evaluable = participants.filter { $0["pdcBasisPoints"]?.integerValue != nil }
-        page.raw(BarChart(title: "Proportion of days covered per participant",
-                          bars: evaluable.map { .init(label: $0["participant"]?.text ?? "", value: Int($0["pdcBasisPoints"]?.int ?? 0),
-                                                      caption: percent($0["pdcBasisPoints"]), highlighted: $0["belowThreshold"] == .bool(true)) },
-                          scaleMax: 10_000, reference: (threshold, "threshold \(AdherenceResult.percent(threshold))")).svg)
         func groupTable(_ title: String, _ groups: [JSONValue]) {
             page.raw("<h2>\(title)</h2>\n")
             page.table([title == "Per arm" ? "Arm" : "Site", "Participants", "Evaluable", "Below threshold", "Doses taken", "Doses scheduled", "Pooled", "Mean PDC"],
@@ -73,7 +68,13 @@ enum AdherenceReport {
         }
         if !(output["arms"]?.list ?? []).isEmpty { groupTable("Per arm", output["arms"]?.list ?? []) }
         groupTable("Per site", (output["sites"]?.list ?? []) + [overall ?? .null])
-        page.raw("<h2>Per participant</h2>\n<p>Records: the diary entries counted and the record dating day one (ids; the CSV and JSON reports give every leaf hash).</p>\n")
+        let evaluable = participants.filter { $0["pdcBasisPoints"]?.integerValue != nil }
+        page.raw(BarChart(title: "Proportion of days covered per participant",
+                          bars: evaluable.map { .init(label: $0["participant"]?.text ?? "", value: Int($0["pdcBasisPoints"]?.int ?? 0),
+                                                      caption: percent($0["pdcBasisPoints"]), highlighted: $0["belowThreshold"] == .bool(true)) },
+                          scaleMax: 10_000, reference: (threshold, "threshold \(AdherenceResult.percent(threshold))")).svg)
+        page.raw("<h2>Per participant</h2>\n<p>Records: the diary entries counted and the record dating the period's start (record ids; the CSV and JSON reports give every leaf hash). "
+                 + "<span class=\"legend\"><span class=\"flagged\">Highlighted rows</span> (and red bars above) are below the threshold.</span></p>\n")
         page.table(["Participant", "Site", "Arm", "Period", "Taken / scheduled", "Days covered", "PDC", "Doses", "Records", "Notes"],
                    participants.map { p in
                        let period = p["periodFrom"]?.stringValue.map { "\($0) … \(p["periodTo"]?.stringValue ?? "")" } ?? "–"
@@ -85,7 +86,7 @@ enum AdherenceReport {
                                        HTMLPage.escape((p["notes"]?.list ?? []).map(\.text).joined(separator: "; "))],
                                rowClass: p["belowThreshold"] == .bool(true) ? "flag" : nil)
                    }, numeric: [4, 5, 6, 7])
-        page.raw("<footer>Rendered by trialchain from the anchored artifact above; the same artifact renders to the same bytes. Highlighted rows are below the threshold.</footer>\n")
+        page.raw("<footer>Rendered by trialchain from the anchored artifact above; the same artifact renders to the same bytes.</footer>\n")
         return page.bytes
     }
 }

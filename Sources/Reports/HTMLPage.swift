@@ -53,7 +53,12 @@ struct HTMLPage {
         .badge.on-time,.badge.earned{background:#dafbe1}.badge.late,.badge.early,.badge.no-day-one{background:#fff8c5}
         .badge.not-completed,.badge.not-earned,.badge.after-withdrawal{background:#ffebe9}
         svg{max-width:100%;height:auto}footer{color:#57606a;margin-top:2em;font-size:.9em}
-        @media print{body{margin:0;max-width:none;font-size:10px}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit}}
+        .legend{color:#57606a;font-size:.92em}.legend span{padding:0 .3em}.flagged{background:#fff4e5}.greyed{color:#6e7781}
+        section.participant{margin-bottom:.6em}section.participant h3{margin:.8em 0 .2em;font-size:1.02em}
+        .short{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
+        @media print{body{margin:0;max-width:none;font-size:9.5px}h2,h3{break-after:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}
+        thead{display:table-header-group}section.participant{break-inside:avoid}.screen-only{display:none}
+        svg{max-height:23cm;width:auto}}
         </style>
         </head>
         <body>

@@ -10,32 +10,32 @@ enum PayoutReport {
         case .json:
             return CanonicalJSON.encode(["report": "payouts", "context": context.json, "payouts": output])
         case .csv:
-            var table = CSVTable(header: ["row", "participant", "site", "milestone", "visit", "status", "earned_on", "study_day", "window",
+            var table = CSVTable(header: ["row", "participant", "site", "milestone", "visit", "visit_name", "status", "earned_on", "study_day", "window",
                                           "earned_minor", "amount_minor", "amount", "currency", "records", "notes"])
             for participant in output["participants"]?.list ?? [] {
                 let id = participant["participant"]?.text ?? "", site = participant["site"]?.stringValue ?? ""
                 let money = currency(participant["currency"]?.text, else: contractCurrency)
                 for line in participant["lines"]?.list ?? [] {
                     let window = line["window"].flatMap { $0 == .null ? nil : "\($0["from"]?.int ?? 0)..\($0["to"]?.int ?? 0)" } ?? ""
-                    table.row(["line", id, site, line["milestone"]?.text ?? "", line["visit"]?.stringValue ?? "", line["status"]?.text ?? "",
+                    table.row(["line", id, site, line["milestone"]?.text ?? "", line["visit"]?.stringValue ?? "", line["visitName"]?.stringValue ?? "", line["status"]?.text ?? "",
                                line["earnedOn"]?.stringValue ?? "", line["studyDay"]?.integerValue.map(String.init) ?? "", window,
                                String(line["earned"]?.int ?? 0), String(line["amount"]?.int ?? 0), money.format(line["amount"]?.int ?? 0), money.code,
                                Evidence.pairs(line["records"]), (line["notes"]?.list ?? []).map(\.text).joined(separator: "; ")])
                 }
                 let tax = (participant["taxYears"]?.list ?? []).map { "\($0["year"]?.int ?? 0): \(money.format($0["total"]?.int ?? 0))\($0["reportable"] == .bool(true) ? " reportable" : "")" }
-                table.row(["participant-total", id, site, "", "", "", "", "", "", "", String(participant["total"]?.int ?? 0),
+                table.row(["participant-total", id, site, "", "", "", "", "", "", "", "", String(participant["total"]?.int ?? 0),
                            money.format(participant["total"]?.int ?? 0), money.code, Evidence.pairs(participant["consentRecords"]), tax.joined(separator: "; ")])
             }
             for site in output["sites"]?.list ?? [] {
                 let money = currency(site["currency"]?.text, else: contractCurrency)
-                table.row(["site-total", "", site["site"]?.text ?? "", "", "", "", "", "", "", "", String(site["total"]?.int ?? 0),
+                table.row(["site-total", "", site["site"]?.text ?? "", "", "", "", "", "", "", "", "", String(site["total"]?.int ?? 0),
                            money.format(site["total"]?.int ?? 0), money.code, "",
                            "\(site["participants"]?.int ?? 0) participants, \(site["reportableParticipants"]?.int ?? 0) tax-reportable"])
             }
             // One trial total per currency: amounts in different currencies are never added up.
             for total in output["totals"]?.list ?? [] {
                 let money = currency(total["currency"]?.text, else: contractCurrency)
-                table.row(["trial-total", "", "", "", "", "", "", "", "", "", String(total["total"]?.int ?? 0), money.format(total["total"]?.int ?? 0),
+                table.row(["trial-total", "", "", "", "", "", "", "", "", "", "", String(total["total"]?.int ?? 0), money.format(total["total"]?.int ?? 0),
                            money.code, "", "\(total["participants"]?.int ?? 0) participants"])
             }
             return table.bytes
@@ -69,7 +69,7 @@ enum PayoutReport {
             let code = total["currency"]?.text ?? ""
             let inCurrency = sites.filter { $0["currency"]?.text == code }
             let money = currency(code, else: contractCurrency)
-            page.raw(BarChart(title: "Payouts by site (\(code))",
+            page.raw(BarChart(title: "Payouts by site (\(code))", 
                               bars: inCurrency.map { .init(label: "Site \($0["site"]?.text ?? "")", value: Int($0["total"]?.int ?? 0), caption: money.format($0["total"]?.int ?? 0)) },
                               scaleMax: Int(inCurrency.map { $0["total"]?.int ?? 0 }.max() ?? 0)).svg)
         }
@@ -84,7 +84,7 @@ enum PayoutReport {
                                 amount(total["total"], total["currency"]?.text)], rowClass: "total")
                    },
                    numeric: [1, 2, 3, 4])
-        page.raw("<h2>Per participant</h2>\n")
+        page.raw("<h2>Per participant</h2>\n<p class=\"legend\"><span class=\"flagged\">Highlighted rows</span> reach the tax-reporting threshold in a calendar year (the year is marked <b>reportable</b>).</p>\n")
         page.table(["Participant", "Site", "Consented", "Withdrew", "Day one", "Tax", "Total"],
                    participants.map { p in
                        let code = p["currency"]?.text
@@ -96,22 +96,28 @@ enum PayoutReport {
                                        HTMLPage.escape(p["dayOne"]?.stringValue ?? "–"), tax.joined(separator: "<br>"), amount(p["total"], code)],
                                rowClass: flagged ? "flag" : nil)
                    }, numeric: [6])
-        page.raw("<h2>Lines and evidence</h2>\n<p>Each line names the records that justify it as <code>#id·leaf hash</code> (hover for the whole hash).</p>\n")
+        page.raw("<h2>Lines and evidence</h2>\n<p>Each line names the records that justify it by record id (the CSV and JSON reports give every record's leaf hash; "
+                 + "<code>trialchain prove record --id N</code> proves one). "
+                 + "<span class=\"legend\"><span class=\"greyed\">Grey rows</span> pay nothing: the notes say why.</span></p>\n")
         for p in participants {
             let id = HTMLPage.escape(p["participant"]?.text ?? "")
             let money = currency(p["currency"]?.text, else: contractCurrency)
-            page.raw("<h3 id=\"\(id)\">\(id) · site \(HTMLPage.escape(p["site"]?.stringValue ?? "–")) · \(amount(p["total"], money.code))</h3>\n")
+            page.raw("<section class=\"participant\"><h3 id=\"\(id)\">\(id) · site \(HTMLPage.escape(p["site"]?.stringValue ?? "–")) · \(amount(p["total"], money.code))</h3>\n")
             page.table(["Milestone", "Status", "Earned on", "Study day", "Window", "Amount (\(money.code))", "Records", "Notes"],
                        (p["lines"]?.list ?? []).map { line in
                            let status = line["status"]?.text ?? ""
                            let window = line["window"].flatMap { $0 == .null ? nil : "\($0["from"]?.int ?? 0) … \($0["to"]?.int ?? 0)" } ?? "–"
-                           return (cells: [HTMLPage.escape(line["visit"]?.stringValue ?? "completion bonus"),
+                           let milestone = line["visit"]?.stringValue.map { code in
+                               (line["visitName"]?.stringValue.map { "\(HTMLPage.escape($0)) · " } ?? "") + "<span class=\"short\">\(HTMLPage.escape(code))</span>"
+                           } ?? "Completion bonus"
+                           return (cells: [milestone,
                                            "<span class=\"badge \(HTMLPage.escape(status))\">\(HTMLPage.escape(status))</span>",
                                            HTMLPage.escape(line["earnedOn"]?.stringValue ?? "–"), line["studyDay"]?.integerValue.map(String.init) ?? "–", window,
-                                           money.format(line["amount"]?.int ?? 0), "<span class=\"ev\">\(Evidence.html(line["records"]))</span>",
+                                           money.format(line["amount"]?.int ?? 0), Evidence.shortIDs(line["records"]),
                                            HTMLPage.escape((line["notes"]?.list ?? []).map(\.text).joined(separator: "; "))],
                                    rowClass: line["amount"]?.int == 0 ? "zero" : nil)
                        }, numeric: [3, 5])
+            page.raw("</section>\n")
         }
         page.raw("<footer>Rendered by trialchain from the anchored artifact above; the same artifact renders to the same bytes.</footer>\n")
         return page.bytes

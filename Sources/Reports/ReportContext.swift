@@ -41,11 +41,16 @@ public struct ReportContext: Equatable, Sendable {
         let name = contract?["name"]?.stringValue ?? "?"
         let version = contract?["version"]?.integerValue ?? 0
         let digest = contract?["sha256"]?.stringValue ?? "?"
-        return "<p class=\"meta\">Trial <b>\(HTMLPage.escape(trial))</b> · contract <b>\(HTMLPage.escape(name))</b> version \(version) "
-            + "(sha256 <code>\(HTMLPage.escape(digest))</code>)<br>Computed as artifact <code>\(HTMLPage.escape(artifact))</code> v\(self.version) "
-            + "(sha256 <code>\(HTMLPage.escape(sha256))</code>), anchored in the trial ledger. "
-            + "Record ids and leaf hashes name the anchored records behind every line; <code>trialchain verify</code> checks them."
+        return "<p class=\"meta\">Trial <b>\(HTMLPage.escape(trial))</b><br>"
+            + "Contract <b>\(HTMLPage.escape(name))</b>, <b>contract version \(version)</b> (the version its author wrote in the contract file; file sha256 <code>\(HTMLPage.escape(digest))</code>)<br>"
+            + "Renders the stored output <code>\(HTMLPage.escape(artifact))</code>, <b>output version \(self.version)</b> (the \(ordinal(self.version)) result anchored under that name; sha256 <code>\(HTMLPage.escape(sha256))</code>), anchored in the trial ledger. "
+            + "Record ids name the anchored records behind every line; <code>trialchain verify</code> checks them."
             + signatureLine + "</p>\n"
+    }
+
+    func ordinal(_ number: Int) -> String {
+        let suffix = (11...13).contains(number % 100) ? "th" : (number % 10 == 1 ? "st" : number % 10 == 2 ? "nd" : number % 10 == 3 ? "rd" : "th")
+        return "\(number)\(suffix)"
     }
 
     /// "Computed at ledger entry N: performed by NAME (key) at TIME."
@@ -83,11 +88,9 @@ enum Evidence {
         return parts.joined(separator: " ")
     }
 
-    /// HTML: each record as its id with the leaf hash's first 12 hex digits (the whole in a tooltip).
-    static func html(_ records: JSONValue?) -> String {
-        (records?.list ?? []).map { ref -> String in
-            let leaf = ref["leafHash"]?.text ?? ""
-            return "<span title=\"leaf \(HTMLPage.escape(leaf))\">#\(ref["id"]?.int ?? 0)·\(HTMLPage.escape(String(leaf.prefix(12))))</span>"
-        }.joined(separator: " ")
+    /// HTML: the records' ids as ranges (`#5114–5118 #5120`); the CSV and JSON give the leaf hashes.
+    static func shortIDs(_ records: JSONValue?) -> String {
+        let text = ranges(records).split(separator: " ").map { "#" + $0.replacingOccurrences(of: "-", with: "–") }.joined(separator: " ")
+        return "<span class=\"short\">\(HTMLPage.escape(text))</span>"
     }
 }

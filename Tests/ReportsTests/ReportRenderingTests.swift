@@ -22,7 +22,7 @@ struct ReportRenderingTests {
     /// One participant with one paid line (note with a comma and quotes, a name with markup).
     static let payouts: JSONValue = {
         let eur = Currency(code: "EUR")!
-        let line = PayoutResult.Line(milestone: "visit", visit: "SE.BL", status: .onTime, earnedOn: "2026-03-01", studyDay: 1, window: 1...1,
+        let line = PayoutResult.Line(milestone: "visit", visit: "SE.BL", visitName: "Baseline", status: .onTime, earnedOn: "2026-03-01", studyDay: 1, window: 1...1,
                                      earned: 5000, amount: 5000, records: [RecordRef(id: 7, leafHash: String(repeating: "0f", count: 32))],
                                      notes: ["re-measured, \"twice\""])
         let participant = PayoutResult.Participant(participant: "P<1>", site: "101", currency: eur, consentedAt: "2026-01-01T00:00:00Z", withdrawnAt: nil,
@@ -40,11 +40,11 @@ struct ReportRenderingTests {
         let csv = String(decoding: try ReportRunner.render(bytes, context: Self.context, format: .csv), as: UTF8.self)
         let leaf = String(repeating: "0f", count: 32), consent = String(repeating: "aa", count: 32)
         let expected = [
-            "row,participant,site,milestone,visit,status,earned_on,study_day,window,earned_minor,amount_minor,amount,currency,records,notes",
-            #"line,P<1>,101,visit,SE.BL,on-time,2026-03-01,1,1..1,5000,5000,50.00,EUR,7:\#(leaf),"re-measured, ""twice""""#,
-            "participant-total,P<1>,101,,,,,,,,5000,50.00,EUR,1:\(consent),2026: 50.00 reportable",
-            #"site-total,,101,,,,,,,,5000,50.00,EUR,,"1 participants, 1 tax-reportable""#,
-            "trial-total,,,,,,,,,,5000,50.00,EUR,,1 participants",
+            "row,participant,site,milestone,visit,visit_name,status,earned_on,study_day,window,earned_minor,amount_minor,amount,currency,records,notes",
+            #"line,P<1>,101,visit,SE.BL,Baseline,on-time,2026-03-01,1,1..1,5000,5000,50.00,EUR,7:\#(leaf),"re-measured, ""twice""""#,
+            "participant-total,P<1>,101,,,,,,,,,5000,50.00,EUR,1:\(consent),2026: 50.00 reportable",
+            #"site-total,,101,,,,,,,,,5000,50.00,EUR,,"1 participants, 1 tax-reportable""#,
+            "trial-total,,,,,,,,,,,5000,50.00,EUR,,1 participants",
         ]
         #expect(csv == expected.map { $0 + "\r\n" }.joined())
     }
@@ -58,7 +58,11 @@ struct ReportRenderingTests {
         #expect(!withoutSVGNamespace.contains("http://") && !withoutSVGNamespace.contains("https://"), "no external resource")
         #expect(html.contains("P&lt;1&gt;") && !html.contains("P<1>"), "participant ids are escaped")
         #expect(html.contains("re-measured, &quot;twice&quot;"))
-        #expect(html.contains("#7·0f0f0f0f0f0f") && html.contains("title=\"leaf \(String(repeating: "0f", count: 32))\""), "records named with their leaf hashes")
+        #expect(html.contains("<span class=\"short\">#7</span>"), "records named by id in the table")
+        #expect(html.contains("Baseline · <span class=\"short\">SE.BL</span>"), "milestones by the protocol's name beside the code")
+        #expect(!html.lowercased().contains("hover"), "no instruction that means nothing on paper")
+        #expect(html.contains("contract version 3") && html.contains("output version 1"), "the two versions are named apart")
+        #expect(html.contains("section.participant{break-inside:avoid}") && html.contains("thead{display:table-header-group}"))
         #expect(html.contains(Self.contract.sha256) && html.contains(Self.context.sha256), "the contract and artifact digests")
     }
 
@@ -115,8 +119,8 @@ struct ReportRenderingTests {
                                   taxThreshold: nil)
         let bytes = CanonicalJSON.encode(ContractOutput.json(result, contract: Self.contract))
         let csv = String(decoding: try ReportRunner.render(bytes, context: Self.context, format: .csv), as: UTF8.self)
-        #expect(csv.contains("trial-total,,,,,,,,,,9000,90.00,EUR,,1 participants\r\n") && csv.contains("trial-total,,,,,,,,,,14000,14000,JPY,,1 participants\r\n"), "\(csv)")
-        #expect(csv.contains("participant-total,P-2,201,,,,,,,,14000,14000,JPY"))
+        #expect(csv.contains("trial-total,,,,,,,,,,,9000,90.00,EUR,,1 participants\r\n") && csv.contains("trial-total,,,,,,,,,,,14000,14000,JPY,,1 participants\r\n"), "\(csv)")
+        #expect(csv.contains("participant-total,P-2,201,,,,,,,,,14000,14000,JPY"))
         let html = String(decoding: try ReportRunner.render(bytes, context: Self.context, format: .html), as: UTF8.self)
         #expect(html.contains("90.00 EUR") && html.contains("14000 JPY") && html.contains("never added up"))
         #expect(html.contains("Payouts by site (EUR)") && html.contains("Payouts by site (JPY)"))
