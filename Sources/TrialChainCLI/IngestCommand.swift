@@ -59,14 +59,19 @@ struct IngestCommand: ParsableCommand {
     struct ConsentsStage: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "consents",
-            abstract: "Ingest FHIR R4 Consent resources (JSON files or Bundles; directories are searched for *.json).")
+            abstract: "Ingest consents: FHIR R4 Consent resources (JSON files or Bundles) or consent registers exported from an EDC (CSV); directories are searched for *.json and *.csv.",
+            discussion: """
+                A consent register has the header participant,form_version,signed_at,document and \
+                optionally withdrawn_at and document_sha256: one row per signed form, times in ISO \
+                8601 with a time zone, the document relative to the register's folder.
+                """)
         @OptionGroup var options: WorkspaceOptions
         @OptionGroup var stage: StageOptions
         @Argument(help: ArgumentHelp("Consent files or directories.", valueName: "path")) var paths: [String]
 
         func run() throws {
             let workspace = try options.open()
-            let files = try IngestCommand.inputs(paths, extension: "json")
+            let files = try IngestCommand.inputs(paths, extensions: ["json", "csv"])
             let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: stage.ingestOptions())
             IngestCommand.report(outcome, what: "consents")
         }
@@ -93,7 +98,7 @@ struct IngestCommand: ParsableCommand {
         func run() throws {
             let workspace = try options.open()
             let layout = try map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
-            let files = try IngestCommand.inputs(paths, extension: "csv")
+            let files = try IngestCommand.inputs(paths, extensions: ["csv"])
             let started = Date()
             let outcome = try Ingestor(workspace: workspace).ingestMeasurements(
                 files, options: stage.ingestOptions(layout: layout)) { rows, file in
@@ -112,16 +117,16 @@ struct IngestCommand: ParsableCommand {
     }
 
     /// Files as given, directories expanded to their files with the extension, sorted.
-    static func inputs(_ paths: [String], extension wanted: String) throws -> [InputFile] {
+    static func inputs(_ paths: [String], extensions wanted: Set<String>) throws -> [InputFile] {
         var names: [(path: String, root: URL?)] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 let base = path.hasSuffix("/") ? String(path.dropLast()) : path
                 let found = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                    .filter { ($0 as NSString).pathExtension.lowercased() == wanted && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+                    .filter { wanted.contains(($0 as NSString).pathExtension.lowercased()) && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
                     .sorted().map { (base + "/" + $0, URL(fileURLWithPath: base)) }
-                guard !found.isEmpty else { throw UsageError("\(path) contains no .\(wanted) files") }
+                guard !found.isEmpty else { throw UsageError("\(path) contains no \(wanted.sorted().map { "." + $0 }.joined(separator: " or ")) files") }
                 names += found
             } else {
                 names.append((path, nil))

@@ -18,6 +18,10 @@ public struct ConsentRecord: Equatable, Sendable {
     public let resourceID: String
     public let file: String
     public let entry: Int?
+    /// The signed document's SHA-256, when the source states one (a consent register does).
+    public var documentSHA256: [UInt8]? = nil
+    /// The line of the file it was read from (a consent register's row).
+    public var line: Int? = nil
 }
 
 /// A consent resource that was read but cannot be accepted: kept with the reason.
@@ -28,6 +32,8 @@ public struct ConsentReject: Error, Equatable, Sendable {
     /// The FHIR path of the field at fault, e.g. `sourceAttachment.hash`.
     public let field: String
     public let reason: String
+    /// The line of the file (a consent register's row).
+    public var line: Int? = nil
 }
 
 /// Why a consent file cannot be read at all.

@@ -88,39 +88,52 @@ public struct Ingestor {
             // One file at a time inside the transaction: memory stays flat, and a file that is not
             // JSON or not a Consent rolls the whole stage back.
             for file in sorted {
-                let (consents, rejects) = try ConsentReader().read(url: file.url, displayName: file.name)
+                // A FHIR Consent (JSON) or a consent register (CSV) from an EDC: the same consents.
+                let (consents, rejects) = file.url.pathExtension.lowercased() == "csv"
+                    ? try ConsentRegisterReader().read(url: file.url, displayName: file.name)
+                    : try ConsentReader().read(url: file.url, displayName: file.name)
                 for reject in rejects {
-                    try writer.reject(StageReject(file: reject.file, line: nil, field: Ingestor.entryField(reject.entry, reject.field), reason: reject.reason))
+                    try writer.reject(StageReject(file: reject.file, line: reject.line, field: Ingestor.entryField(reject.entry, reject.field), reason: reject.reason))
                 }
                 var accepted: [JSONValue] = []
                 for consent in consents {
-                    let field = { (name: String) in Ingestor.entryField(consent.entry, name) }
+                    // A register row's fields are its columns; a FHIR resource's, its paths.
+                    let registerColumns = ["extension(consent-form-version)": "form_version", "sourceAttachment.url": "document", "sourceAttachment.hash": "document_sha256"]
+                    let field = { (name: String) in consent.line != nil ? registerColumns[name] ?? name : Ingestor.entryField(consent.entry, name) }
                     if !approved.contains(consent.formVersion) {
-                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("extension(consent-form-version)"),
+                        try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("extension(consent-form-version)"),
                             reason: "consent form version \(consent.formVersion) is not approved by the protocol (approved: \(model.approvedConsentVersions.joined(separator: ", ")))"))
                         continue
                     }
                     if !["active", "inactive"].contains(consent.status) {
-                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("status"),
+                        try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("status"),
                                                       reason: "status \(consent.status) does not record a consent (expected active, or inactive for a withdrawal)"))
                         continue
                     }
                     let folder = (file.url.path as NSString).deletingLastPathComponent
                     if let problem = InputPath.problem(consent.documentPath, within: folder) {
-                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.url"),
+                        try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("sourceAttachment.url"),
                                                       reason: "the signed document is refused: \(problem)"))
                         continue
                     }
                     guard FileManager.default.fileExists(atPath: consent.documentPath) else {
-                        try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.url"),
+                        try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("sourceAttachment.url"),
                                                       reason: "the signed document \(consent.documentPath) does not exist"))
                         continue
                     }
                     if let expected = consent.documentSHA1 {
                         let actual = Array(Insecure.SHA1.hash(data: try Data(contentsOf: URL(fileURLWithPath: consent.documentPath))))
                         guard actual == expected else {
-                            try writer.reject(StageReject(file: consent.file, line: nil, field: field("sourceAttachment.hash"),
+                            try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("sourceAttachment.hash"),
                                                           reason: "the signed document's SHA-1 does not match Attachment.hash: the document was changed or replaced"))
+                            continue
+                        }
+                    }
+                    if let expected = consent.documentSHA256 {
+                        let actual = Array(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: consent.documentPath))))
+                        guard actual == expected else {
+                            try writer.reject(StageReject(file: consent.file, line: consent.line, field: "document_sha256",
+                                                          reason: "the signed document's SHA-256 does not match document_sha256: the document was changed or replaced"))
                             continue
                         }
                     }
