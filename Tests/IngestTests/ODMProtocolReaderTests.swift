@@ -68,7 +68,10 @@ struct ODMProtocolReaderTests {
         #expect(parsed.visits.count == 12)
         #expect(parsed.arms.map(\.oid) == ["ARM.1", "ARM.2"])
         let visit = try #require(parsed.visit("Event.visit_1_arm_1"))
-        #expect(visit.plannedDay == 3 && visit.windowBefore == 0 && visit.windowAfter == 0 && visit.armOIDs == ["ARM.1"])
+        // REDCap's DayOffset 3 is three calendar days after the first event: study day 4.
+        #expect(visit.plannedDay == 4 && visit.windowBefore == 0 && visit.windowAfter == 0 && visit.armOIDs == ["ARM.1"])
+        // The first event, at REDCap's day offset 0, is study day 1 (CDISC has no day 0).
+        #expect(parsed.visit("Event.enrollment_arm_1")?.plannedDay == 1)
         #expect(!visit.itemOIDs.isEmpty)
         // REDCap's known schema deviations are kept as warnings, not silently dropped.
         #expect(parsed.schemaWarnings.contains { $0.contains("boolean") })

@@ -73,8 +73,11 @@ public struct ODMProtocolReader: Sendable {
                 for event in version.elements("StudyEventDef", namespace: odmNamespace) {
                     guard let oid = event.attribute("OID"), event.attribute("DayOffset", namespace: redcapNamespace) != nil else { continue }
                     let armNumber = event.attribute("ArmNum", namespace: redcapNamespace)
+                    // REDCap's day offset counts calendar days from the first event (0 is that event's
+                    // day); a CDISC study calendar has no day 0: offset d is study day d + 1 for
+                    // d ≥ 0, and study day d for d < 0 (the days before the first event).
                     windows[oid] = RedcapWindow(
-                        day: event.attribute("DayOffset", namespace: redcapNamespace).flatMap { Int($0) },
+                        day: event.attribute("DayOffset", namespace: redcapNamespace).flatMap { Int($0) }.map { $0 >= 0 ? $0 + 1 : $0 },
                         before: event.attribute("OffsetMin", namespace: redcapNamespace).flatMap { Int($0) },
                         after: event.attribute("OffsetMax", namespace: redcapNamespace).flatMap { Int($0) },
                         arm: armNumber.map { ("ARM.\($0)", event.attribute("ArmName", namespace: redcapNamespace) ?? "Arm \($0)") })
