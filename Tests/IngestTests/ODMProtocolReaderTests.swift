@@ -77,6 +77,31 @@ struct ODMProtocolReaderTests {
         #expect(parsed.schemaWarnings.contains { $0.contains("boolean") })
     }
 
+    /// REDCap declares repetition only in its global settings (`redcap:RepeatingInstrumentsAndEvents`),
+    /// by unique event name, in the form REDCap's own exporter writes it.
+    @Test func aREDCapRepeatingEventOrInstrumentReadsAsRepeating() throws {
+        let original = try String(contentsOf: Corpus.url("odm/redcapr_longitudinal_project.xml"), encoding: .utf8)
+        let settings = """
+            \t<redcap:RepeatingInstrumentsAndEvents>
+            \t\t<redcap:RepeatingInstruments>
+            \t\t\t<redcap:RepeatingInstrument redcap:UniqueEventName="visit_1_arm_1" redcap:RepeatInstrument="visit_lab_data" redcap:CustomLabel=""/>
+            \t\t</redcap:RepeatingInstruments>
+            \t\t<redcap:RepeatingEvent redcap:UniqueEventName="dose_2_arm_1"/>
+            \t</redcap:RepeatingInstrumentsAndEvents>
+            </GlobalVariables>
+            """
+        let text = original.replacingOccurrences(of: "</GlobalVariables>", with: settings)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("redcap-repeating-\(UUID().uuidString).xml")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(text.utf8).write(to: url)
+        let parsed = try protocolReader.read(url: url)
+        #expect(parsed.visit("Event.visit_1_arm_1")?.repeating == true, "an event with a repeating instrument")
+        #expect(parsed.visit("Event.dose_2_arm_1")?.repeating == true, "a repeating event")
+        #expect(parsed.visit("Event.dose_1_arm_1")?.repeating == false)
+        // Without the settings block, nothing repeats (REDCap writes Repeating="No" on every event).
+        #expect(try protocolReader.read(url: Corpus.url("odm/redcapr_longitudinal_project.xml")).visits.allSatisfy { !$0.repeating })
+    }
+
     @Test func realODM132MetadataValidates() throws {
         let parsed = try protocolReader.read(url: Corpus.url("odm/odmlib_odm-data-snapshot.xml"))
         #expect(!parsed.items.isEmpty && parsed.schemaWarnings.isEmpty)

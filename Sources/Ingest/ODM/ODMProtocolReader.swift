@@ -64,6 +64,9 @@ public struct ODMProtocolReader: Sendable {
         let before: Int?
         let after: Int?
         let arm: (oid: String, name: String)?
+        /// Declared repeating in the project's settings (`redcap:RepeatingInstrumentsAndEvents`):
+        /// the event itself, or an instrument of it (a diary), so its items recur.
+        var repeats = false
     }
 
     private static func redcapWindows(_ root: xmlNodePtr) -> [String: RedcapWindow] {
@@ -81,6 +84,34 @@ public struct ODMProtocolReader: Sendable {
                         before: event.attribute("OffsetMin", namespace: redcapNamespace).flatMap { Int($0) },
                         after: event.attribute("OffsetMax", namespace: redcapNamespace).flatMap { Int($0) },
                         arm: armNumber.map { ("ARM.\($0)", event.attribute("ArmName", namespace: redcapNamespace) ?? "Arm \($0)") })
+                }
+            }
+        }
+        // REDCap declares repetition only in its global settings, by unique event name: a
+        // repeating event, or a repeating instrument within an event.
+        var repeatingEvents: Set<String> = []
+        for study in root.elements("Study", namespace: odmNamespace) {
+            for globals in study.elements("GlobalVariables", namespace: odmNamespace) {
+                for settings in globals.elements("RepeatingInstrumentsAndEvents", namespace: redcapNamespace) {
+                    for event in settings.elements("RepeatingEvent", namespace: redcapNamespace) {
+                        if let name = event.attribute("UniqueEventName", namespace: redcapNamespace) { repeatingEvents.insert(name) }
+                    }
+                    for list in settings.elements("RepeatingInstruments", namespace: redcapNamespace) {
+                        for instrument in list.elements("RepeatingInstrument", namespace: redcapNamespace) {
+                            if let name = instrument.attribute("UniqueEventName", namespace: redcapNamespace) { repeatingEvents.insert(name) }
+                        }
+                    }
+                }
+            }
+        }
+        if !repeatingEvents.isEmpty {
+            for study in root.elements("Study", namespace: odmNamespace) {
+                for version in study.elements("MetaDataVersion", namespace: odmNamespace) {
+                    for event in version.elements("StudyEventDef", namespace: odmNamespace) {
+                        guard let oid = event.attribute("OID"), let unique = event.attribute("UniqueEventName", namespace: redcapNamespace),
+                              repeatingEvents.contains(unique) else { continue }
+                        windows[oid]?.repeats = true
+                    }
                 }
             }
         }
@@ -144,6 +175,7 @@ public struct ODMProtocolReader: Sendable {
                 visit.windowAfter = event.attribute("WindowAfter", namespace: extensionNamespace).flatMap { Int($0) }
                 visit.armOIDs = (event.attribute("ArmOIDs", namespace: extensionNamespace) ?? "").split(separator: " ").map(String.init)
             } else if let window = redcapWindows[oid] {
+                visit.repeating = visit.repeating || window.repeats
                 visit.plannedDay = window.day
                 visit.windowBefore = window.before
                 visit.windowAfter = window.after
