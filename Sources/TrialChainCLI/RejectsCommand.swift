@@ -27,10 +27,17 @@ struct RejectsCommand: ParsableCommand {
     @Flag(help: "One line per reject instead of grouping repeated reasons.")
     var each = false
 
+    @Flag(help: "List instead the values accepted but flagged by a soft range check (of the current measurement files, or of --run).")
+    var flagged = false
+
     func run() throws {
         let workspace = try options.openReadOnly()
         if let runID, try !workspace.stageRunExists(runID) {
             throw UsageError("there is no stage run \(runID): `ingest` and `run` print the run number of each stage they commit (see `trialchain log`)")
+        }
+        if flagged {
+            try listFlagged(workspace)
+            return
         }
         let rows = try workspace.rejects(runID: runID)
         if json {
@@ -47,6 +54,27 @@ struct RejectsCommand: ParsableCommand {
             for group in RejectsCommand.grouped(rows) { print(Terminal.escaped(group)) }
         }
         if rows.isEmpty && !json { Terminal.note("no rejects") }
+    }
+
+    /// Accepted values a soft range check flagged, as their measurement artifacts record them.
+    func listFlagged(_ workspace: Workspace) throws {
+        let versions = try runID.map { try workspace.artifactVersions(ofRun: $0) } ?? workspace.latestArtifacts(prefix: "measurements/")
+        var count = 0
+        for version in versions where version.name.hasPrefix("measurements/") {
+            guard let bytes = try workspace.readableArtifactBytes(version), let artifact = try? JSONValue.parse(bytes) else { continue }
+            let file = artifact["source"]?["name"]?.stringValue ?? version.name
+            for flag in artifact["flagged"]?.arrayValue ?? [] {
+                count += 1
+                let line = flag["line"]?.integerValue ?? 0, field = flag["field"]?.stringValue ?? "", reason = flag["reason"]?.stringValue ?? ""
+                if json {
+                    print(CanonicalJSON.string(["file": .string(file), "line": .integer(line), "field": .string(field), "reason": .string(reason),
+                                                "artifact": .string("\(version.name)@v\(version.version)")]))
+                } else {
+                    print(Terminal.escaped("\(file):\(line): \(field): \(reason)"))
+                }
+            }
+        }
+        if count == 0 && !json { Terminal.note("no flagged values") }
     }
 
     /// Rejects with the same run, file, field and reason as one line, in the order first seen:

@@ -183,6 +183,14 @@ extension Workspace {
         return Array(data)
     }
 
+    /// The artifact versions a stage run created, by name.
+    public func artifactVersions(ofRun runID: Int64) throws -> [ArtifactVersion] {
+        try read { ledger in
+            try Row.fetchAll(ledger.db, sql: "SELECT name, version, sha256 FROM stage_artifacts WHERE run_id = ? ORDER BY name", arguments: [runID])
+                .map { ArtifactVersion(name: $0["name"], version: $0["version"], sha256: $0["sha256"]) }
+        }
+    }
+
     /// Whether a stage run with this number was committed.
     public func stageRunExists(_ runID: Int64) throws -> Bool {
         try read { try Bool.fetchOne($0.db, sql: "SELECT EXISTS (SELECT 1 FROM stage_runs WHERE id = ?)", arguments: [runID]) ?? false }

@@ -273,6 +273,24 @@ struct CorrectionEndToEndTests {
     }
 }
 
+@Suite("Flagged values", .serialized)
+struct FlaggedValuesEndToEndTests {
+    @Test func rejectsFlaggedListsValuesASoftRangeCheckFlagged() throws {
+        let sandbox = CLISandbox()
+        try sandbox.copySampleTrial()
+        let protocolFile = sandbox.directory.appendingPathComponent("SampleData/protocol.xml")
+        let soft = try String(contentsOf: protocolFile, encoding: .utf8)
+            .replacingOccurrences(of: #"<RangeCheck Comparator="LE" SoftHard="Hard"><CheckValue>250</CheckValue></RangeCheck></ItemDef>"#,
+                                  with: #"<RangeCheck Comparator="LE" SoftHard="Soft"><CheckValue>250</CheckValue></RangeCheck></ItemDef>"#)
+        try Data(soft.utf8).write(to: protocolFile)
+        #expect(try sandbox.run(["run", "Pipelines/demo.yml"]).status == 0)
+        let flagged = try sandbox.run(["rejects", "--flagged"])
+        #expect(flagged.status == 0 && flagged.stdout.contains("SampleData/measurements/site-102.csv:269: value: 400 is above the maximum 250 (a soft range check"), "\(flagged.stdout)\(flagged.stderr)")
+        let rejects = try sandbox.run(["rejects"])
+        #expect(!rejects.stdout.contains("400 is above"), "a soft failure is not a reject")
+    }
+}
+
 @Suite("Killed runs", .serialized)
 struct KillLoopTests {
     /// Kill `trialchain run` with SIGKILL at seeded random moments, again and again; then run it

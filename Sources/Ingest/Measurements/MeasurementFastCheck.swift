@@ -85,6 +85,8 @@ struct MeasurementFastCheck: Sendable {
         if case .fullCheckOnly = kind { fullCheckOnly = true }
         var bounds: [Bound] = []
         let numeric = ["integer", "float", "double"].contains(item.dataType)
+        // A soft check flags a value the validator accepts: such items take the validator's path.
+        if item.rangeChecks.contains(where: { !$0.hard }) { fullCheckOnly = true }
         for check in item.rangeChecks where check.hard {
             guard numeric, ["LT", "LE", "GT", "GE", "EQ", "NE"].contains(check.comparator), let text = check.values.first,
                   text.utf8.count <= 15, let value = Double(text) else {

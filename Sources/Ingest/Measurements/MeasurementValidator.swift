@@ -16,6 +16,14 @@ public struct MeasurementValidator: Sendable {
     }
 
     /// The problem with a measurement, as (field, reason), or nil.
+    /// The soft range checks an accepted value fails, in plain words: the value is kept, flagged.
+    public func softWarnings(item: String, value: String) -> [String] {
+        guard let itemDef = items[item] else { return [] }
+        return itemDef.rangeChecks.filter { !$0.hard }.compactMap { check in
+            MeasurementValidator.rangeProblem(value, check, dataType: itemDef.dataType).map { "\($0) (a soft range check: accepted, flagged for review)" }
+        }
+    }
+
     public func problem(visit: String, item: String, value: String, unit: String?) -> (field: String, reason: String)? {
         guard let visitDef = visits[visit] else { return ("visit", "visit \"\(visit)\" is not defined in the protocol") }
         guard let itemDef = items[item] else { return ("item", "item \"\(item)\" is not defined in the protocol") }

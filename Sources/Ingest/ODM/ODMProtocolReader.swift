@@ -47,6 +47,7 @@ public struct ODMProtocolReader: Sendable {
         }
         // Read vendor window attributes first; they are removed before validation.
         let redcapWindows = Self.redcapWindows(root)
+        let forcedRanges = Self.redcapForcedRanges(root)
         let isREDCap = root.attribute("SourceSystem") == "REDCap"
         root.removeForeignNamespaces(keeping: Self.keptNamespaces)
         let errors = document.validate(against: schema)
@@ -55,6 +56,10 @@ public struct ODMProtocolReader: Sendable {
         // structural checks below still apply. Every other file must validate.
         guard errors.isEmpty || isREDCap else { throw ProtocolError.schemaInvalid(file: name, errors: Array(errors.prefix(10))) }
         var model = try Self.model(root, file: name, redcapWindows: redcapWindows)
+        // REDCap's min/max are soft (a warning at entry) unless the field carries @FORCE-MINMAX.
+        for index in model.items.indices where forcedRanges.contains(model.items[index].oid) {
+            for check in model.items[index].rangeChecks.indices { model.items[index].rangeChecks[check].hard = true }
+        }
         model.schemaWarnings = errors
         return model
     }
@@ -67,6 +72,22 @@ public struct ODMProtocolReader: Sendable {
         /// Declared repeating in the project's settings (`redcap:RepeatingInstrumentsAndEvents`):
         /// the event itself, or an instrument of it (a diary), so its items recur.
         var repeats = false
+    }
+
+    /// ItemDefs whose REDCap field annotation has the `@FORCE-MINMAX` action tag: their min and
+    /// max are enforced (hard), where REDCap's are otherwise soft.
+    private static func redcapForcedRanges(_ root: xmlNodePtr) -> Set<String> {
+        var forced: Set<String> = []
+        for study in root.elements("Study", namespace: odmNamespace) {
+            for version in study.elements("MetaDataVersion", namespace: odmNamespace) {
+                for item in version.elements("ItemDef", namespace: odmNamespace) {
+                    guard let oid = item.attribute("OID"),
+                          item.attribute("FieldAnnotation", namespace: redcapNamespace)?.uppercased().contains("@FORCE-MINMAX") == true else { continue }
+                    forced.insert(oid)
+                }
+            }
+        }
+        return forced
     }
 
     private static func redcapWindows(_ root: xmlNodePtr) -> [String: RedcapWindow] {

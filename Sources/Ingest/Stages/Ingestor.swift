@@ -219,19 +219,25 @@ public struct Ingestor {
             let names = sorted.map { (artifact: "measurements/\($0.baseName)", sourceFile: $0.name) }
             var artifacts: [StageArtifact] = []
             var rows = 0, reported = 0
+            var warnings: [Int: [JSONValue]] = [:]
             while let chunks = try channel.receive() {
                 for chunk in chunks {
                     try writer.add(chunk.batch, files: names)
                     for reject in chunk.rejects { try writer.reject(reject) }
+                    for warning in chunk.warnings {
+                        warnings[warning.file, default: []].append(["line": .integer(Int64(warning.line)), "field": .string(warning.field), "reason": .string(warning.reason)])
+                    }
                     rows += chunk.batch.count + chunk.rejects.count
                     for (index, records, rejects) in chunk.finishedFiles {
                         let file = sorted[index]
-                        let artifact: JSONValue = [
+                        var artifact: [String: JSONValue] = [
                             "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
                             "records": .integer(Int64(records)), "rejects": .integer(Int64(rejects)),
                             "protocol": .string(protocolVersion.sha256),
                         ]
-                        artifacts.append(StageArtifact(name: names[index].artifact, bytes: CanonicalJSON.encode(artifact)))
+                        // Accepted values that fail a soft range check, flagged for review (signed with the file's artifact).
+                        if let flagged = warnings.removeValue(forKey: index) { artifact["flagged"] = .array(flagged) }
+                        artifacts.append(StageArtifact(name: names[index].artifact, bytes: CanonicalJSON.encode(.object(artifact))))
                     }
                     if rows - reported >= 1 << 16, artifacts.count < sorted.count {
                         reported = rows

@@ -8,6 +8,8 @@ import Workspace
 struct PreparedChunk: Sendable {
     var batch: MeasurementBatch
     var rejects: [StageReject] = []
+    /// Accepted rows that fail a soft range check: kept, and flagged in their file's artifact.
+    var warnings: [(file: Int, line: Int, field: String, reason: String)] = []
     var finishedFiles: [(index: Int, records: Int, rejects: Int)] = []
 
     /// - parameter tree: the record tree so far (the previous chunk's).
@@ -126,7 +128,8 @@ struct MeasurementPreparer: Sendable {
                         case let .rejected(reject):
                             state.chunk.rejects.append(reject)
                             rejects += 1
-                        case let .accepted(collectedAt):
+                        case let .accepted(collectedAt, warnings):
+                            for warning in warnings { state.chunk.warnings.append((index, row.line, layout.columns["value"] ?? "value", warning)) }
                             let participant = state.participant(row[columns.participant])
                             collectedAt.withUnsafeBytes { state.accept(row, columns, participant: participant, collectedAt: $0, file: index) }
                             records += 1
@@ -160,8 +163,8 @@ struct MeasurementPreparer: Sendable {
     /// What the validator made of a row.
     private enum Verdict {
         case rejected(StageReject)
-        /// Accepted, with its collection time normalised to UTC.
-        case accepted(collectedAt: [UInt8])
+        /// Accepted, with its collection time normalised to UTC, and the soft checks it fails.
+        case accepted(collectedAt: [UInt8], warnings: [String])
     }
 
     /// Any other row, through the validator: its reject, or its normalised collection time.
@@ -185,7 +188,7 @@ struct MeasurementPreparer: Sendable {
         if let problem = consents.problem(participant: fields[columns.participant], at: time) {
             return reject(layout.columns["collected_at"]!, problem)
         }
-        return .accepted(collectedAt: Array(time.description.utf8))
+        return .accepted(collectedAt: Array(time.description.utf8), warnings: validator.softWarnings(item: item, value: value))
     }
 
     /// Where each field is in a file's rows.
