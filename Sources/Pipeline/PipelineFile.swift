@@ -1,6 +1,7 @@
 import Contracts
 import Crypto
 import Foundation
+import Ingest
 import MerkleLog
 import Reports
 import Yams
@@ -39,6 +40,10 @@ public struct PipelineFile: Sendable, Equatable {
         public let after: [String]
         public let maxRejects: Int?
         public let map: String?
+        /// A REDCap data export's settings (`layout: redcap`), if the stage reads one.
+        public var redcap: REDCapLayout? = nil
+        /// Consent form versions a consents stage approves (for a protocol that declares none).
+        public var approvedFormVersions: [String] = []
         public let reason: String?
         /// A contract stage's contract, read and validated with the pipeline.
         public let contract: ContractFile?
@@ -52,7 +57,7 @@ public struct PipelineFile: Sendable, Equatable {
     static let topKeys: Set<String> = ["pipeline", "trial", "origin", "root", "stages"]
     static let stageKeys: Set<String> = ["name", "kind", "inputs", "after", "parameters"]
     static let parameterKeys: [String: Set<String>] = [
-        "ingest/protocol": ["reason"], "ingest/consents": ["max-rejects", "reason"], "ingest/measurements": ["max-rejects", "map", "reason"],
+        "ingest/protocol": ["reason"], "ingest/consents": ["max-rejects", "reason", "approved-form-versions"], "ingest/measurements": ["max-rejects", "map", "reason", "layout", "date-fields", "time-zones", "site", "units"],
         "contract": [], "report": ["contracts", "formats"],
     ]
 
@@ -153,6 +158,8 @@ public struct PipelineFile: Sendable, Equatable {
             var reason: String?
             var reportOf: [String] = []
             var formats = ReportFormat.allCases
+            var layout = "long", dateFields: [String] = [], timeZones: [String: String] = [:], site: String?, units: [String: String] = [:]
+            var approvedFormVersions: [String] = []
             if let parameters = stageNode["parameters"] {
                 guard case let .mapping(parameterMapping) = parameters else { throw fail(parameters, "parameters", "expected a mapping") }
                 let allowed = PipelineFile.parameterKeys[kind] ?? []
@@ -177,13 +184,34 @@ public struct PipelineFile: Sendable, Equatable {
                     case "map":
                         map = try string(value, "map")
                     case "reason": reason = try string(value, "reason")
+                    case "layout":
+                        layout = try string(value, "layout")
+                        guard ["long", "redcap"].contains(layout) else { throw fail(value, "layout", "expected long or redcap, found \(layout)") }
+                    case "date-fields": dateFields = try PipelineFile.strings(value, "date-fields", fail)
+                    case "time-zones":
+                        if let text = value.string { timeZones = ["*": text] } else { timeZones = try PipelineFile.stringMap(value, "time-zones", fail) }
+                    case "site": site = try string(value, "site")
+                    case "units": units = try PipelineFile.stringMap(value, "units", fail)
+                    case "approved-form-versions": approvedFormVersions = try PipelineFile.strings(value, "approved-form-versions", fail)
                     default:
                         throw fail(key, key.string ?? "?", "unknown parameter")
                     }
                 }
             }
-            stages.append(Stage(name: name, kind: kind, inputs: inputs, after: after, maxRejects: maxRejects, map: map, reason: reason,
-                                contract: contract, reportOf: reportOf, formats: formats, line: stageNode.mark?.line ?? 1))
+            var stage = Stage(name: name, kind: kind, inputs: inputs, after: after, maxRejects: maxRejects, map: map, reason: reason,
+                              contract: contract, reportOf: reportOf, formats: formats, line: stageNode.mark?.line ?? 1)
+            stage.approvedFormVersions = approvedFormVersions
+            if layout == "redcap" {
+                do {
+                    stage.redcap = try REDCapLayout(dateFields: dateFields, timeZones: timeZones, site: site, units: units)
+                } catch {
+                    throw PipelineError.invalid(file: file, line: stageNode.mark?.line ?? 1, key: "parameters", message: "\(error)")
+                }
+            } else if !dateFields.isEmpty || !timeZones.isEmpty || site != nil || !units.isEmpty {
+                throw PipelineError.invalid(file: file, line: stageNode.mark?.line ?? 1, key: "parameters",
+                                            message: "date-fields, time-zones, site and units are settings of layout: redcap")
+            }
+            stages.append(stage)
         }
         for (index, stage) in stages.enumerated() where stage.kind == "report" {
             let contracts = stages.filter { $0.kind == "contract" }.map(\.name)
@@ -246,6 +274,17 @@ public struct PipelineFile: Sendable, Equatable {
         return names.filter { !$0.hasPrefix(".") && fnmatch(namePattern, $0, 0) == 0 }.sorted()
             .map { folder.isEmpty ? $0 : folder + "/" + $0 }
             .filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &isDirectory) && !isDirectory.boolValue }
+    }
+
+    /// A mapping of strings (`{102: America/New_York}`).
+    static func stringMap(_ node: Node, _ key: String, _ fail: (Node?, String, String) -> PipelineError) throws -> [String: String] {
+        guard case let .mapping(mapping) = node else { throw fail(node, key, "expected a mapping") }
+        var result: [String: String] = [:]
+        for (name, value) in mapping {
+            guard let name = name.string, let text = value.string else { throw fail(value, key, "expected text keys and values") }
+            result[name] = text
+        }
+        return result
     }
 
     static func strings(_ node: Node, _ key: String, _ fail: (Node?, String, String) -> PipelineError) throws -> [String] {

@@ -92,9 +92,10 @@ public struct PipelineRunner {
                     written = try ReportRunner.write(reports, under: workspace.layout.root.appendingPathComponent("reports")).map(\.path)
                 default:
                     let files = try stage.inputs.map { try InputFile(url: pipeline.root.appendingPathComponent($0), name: $0, root: pipeline.root) }
-                    let layout = try stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
-                    let options = IngestOptions(reason: reason ?? stage.reason, maxRejects: stage.maxRejects, layout: layout,
+                    let layout = try stage.redcap.map(MeasurementLayout.init(redcap:)) ?? stage.map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+                    var options = IngestOptions(reason: reason ?? stage.reason, maxRejects: stage.maxRejects, layout: layout,
                                                 stage: stage.name, pipeline: material, allowRevert: allowRevert)
+                    options.approvedFormVersions = stage.approvedFormVersions
                     switch stage.kind {
                     case "ingest/protocol": outcome = try ingestor.ingestProtocol(files[0], options: options)
                     case "ingest/consents": outcome = try ingestor.ingestConsents(files, options: options)

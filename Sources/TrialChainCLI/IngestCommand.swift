@@ -69,10 +69,15 @@ struct IngestCommand: ParsableCommand {
         @OptionGroup var stage: StageOptions
         @Argument(help: ArgumentHelp("Consent files or directories.", valueName: "path")) var paths: [String]
 
+        @Option(name: .customLong("approve-form-version"), help: ArgumentHelp("A consent form version this stage approves, for a protocol that declares none (a REDCap export); repeatable, recorded in the attestation.", valueName: "version"))
+        var approvedFormVersions: [String] = []
+
         func run() throws {
             let workspace = try options.open()
             let files = try IngestCommand.inputs(paths, extensions: ["json", "csv"])
-            let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: stage.ingestOptions())
+            var ingestOptions = stage.ingestOptions()
+            ingestOptions.approvedFormVersions = approvedFormVersions
+            let outcome = try Ingestor(workspace: workspace).ingestConsents(files, options: ingestOptions)
             IngestCommand.report(outcome, what: "consents")
         }
     }
@@ -88,16 +93,48 @@ struct IngestCommand: ParsableCommand {
                 Each row is checked against the protocol (visit, item, data type, range checks, code \
                 list, unit) and the participant's consent at collected_at; failures are listed by \
                 `trialchain rejects`.
+
+                REDCap: --layout redcap reads REDCap's standard CSV data export (raw values): the \
+                record id is the participant, redcap_event_name the visit, redcap_data_access_group \
+                the site (or --site), each filled field one measurement. REDCap keeps no time per \
+                value and no time zone: --date-field names the field dating each row and \
+                --time-zone the sites' wall clocks, e.g. \
+                  trialchain ingest measurements export.csv --layout redcap --date-field visit_date \
+                      --time-zone Europe/Berlin --time-zone 102=America/New_York
                 """)
         @OptionGroup var options: WorkspaceOptions
         @OptionGroup var stage: StageOptions
         @Option(help: ArgumentHelp("Column names for a layout other than the long format: field=COLUMN,…", valueName: "mapping"))
         var map: String?
+        @Option(help: ArgumentHelp("long (default) or redcap: a REDCap data export (standard CSV, raw values).", valueName: "layout"))
+        var layout: String = "long"
+        @Option(name: .customLong("date-field"), help: ArgumentHelp("REDCap: the field whose value dates a row (repeatable: the first filled one counts).", valueName: "field"))
+        var dateFields: [String] = []
+        @Option(name: .customLong("time-zone"), help: ArgumentHelp("REDCap: the IANA time zone of local dates and times, for every site (ZONE) or one (SITE=ZONE); repeatable.", valueName: "zone"))
+        var timeZones: [String] = []
+        @Option(help: ArgumentHelp("REDCap: the site of rows without a data access group.", valueName: "site"))
+        var site: String?
+        @Option(name: .customLong("unit"), help: ArgumentHelp("REDCap: a field's unit, FIELD=UNIT (REDCap has none); repeatable.", valueName: "field=unit"))
+        var units: [String] = []
         @Argument(help: ArgumentHelp("CSV files or directories.", valueName: "path")) var paths: [String]
 
         func run() throws {
             let workspace = try options.open()
-            let layout = try map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+            let layout: MeasurementLayout
+            switch self.layout {
+            case "long": layout = try map.map(MeasurementLayout.init(mapping:)) ?? MeasurementLayout()
+            case "redcap":
+                guard map == nil else { throw UsageError("--map is for the long layout; a REDCap export names its fields") }
+                var unitMap: [String: String] = [:]
+                for pair in units {
+                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { throw UsageError("--unit takes FIELD=UNIT, found \(pair)") }
+                    unitMap[parts[0]] = parts[1]
+                }
+                layout = try MeasurementLayout(redcap: REDCapLayout(dateFields: dateFields.flatMap { $0.split(separator: ",").map(String.init) },
+                                                                   timeZones: REDCapLayout.timeZones(timeZones), site: site, units: unitMap))
+            default: throw UsageError("--layout is long or redcap, found \(self.layout)")
+            }
             let files = try IngestCommand.inputs(paths, extensions: ["csv"])
             let started = Date()
             let outcome = try Ingestor(workspace: workspace).ingestMeasurements(

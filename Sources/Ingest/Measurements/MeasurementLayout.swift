@@ -11,6 +11,14 @@ public struct MeasurementLayout: Equatable, Sendable {
 
     /// field → column name.
     public let columns: [String: String]
+    /// A REDCap data export instead of the long format (then `columns` is not used).
+    public var redcap: REDCapLayout?
+
+    /// A REDCap data export's layout.
+    public init(redcap: REDCapLayout) throws {
+        try self.init(overrides: [:])
+        self.redcap = redcap
+    }
 
     /// The long format, with `overrides` (field → column name) applied.
     /// - throws: `MeasurementError.unknownField` for a field that is not one of `fields`.

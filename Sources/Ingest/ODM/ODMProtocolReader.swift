@@ -72,6 +72,8 @@ public struct ODMProtocolReader: Sendable {
         /// Declared repeating in the project's settings (`redcap:RepeatingInstrumentsAndEvents`):
         /// the event itself, or an instrument of it (a diary), so its items recur.
         var repeats = false
+        /// `redcap:UniqueEventName`, which data exports name in `redcap_event_name`.
+        var uniqueEventName: String? = nil
     }
 
     /// ItemDefs whose REDCap field annotation has the `@FORCE-MINMAX` action tag: their min and
@@ -104,7 +106,8 @@ public struct ODMProtocolReader: Sendable {
                         day: event.attribute("DayOffset", namespace: redcapNamespace).flatMap { Int($0) }.map { $0 >= 0 ? $0 + 1 : $0 },
                         before: event.attribute("OffsetMin", namespace: redcapNamespace).flatMap { Int($0) },
                         after: event.attribute("OffsetMax", namespace: redcapNamespace).flatMap { Int($0) },
-                        arm: armNumber.map { ("ARM.\($0)", event.attribute("ArmName", namespace: redcapNamespace) ?? "Arm \($0)") })
+                        arm: armNumber.map { ("ARM.\($0)", event.attribute("ArmName", namespace: redcapNamespace) ?? "Arm \($0)") },
+                        uniqueEventName: event.attribute("UniqueEventName", namespace: redcapNamespace))
                 }
             }
         }
@@ -197,6 +200,7 @@ public struct ODMProtocolReader: Sendable {
                 visit.armOIDs = (event.attribute("ArmOIDs", namespace: extensionNamespace) ?? "").split(separator: " ").map(String.init)
             } else if let window = redcapWindows[oid] {
                 visit.repeating = visit.repeating || window.repeats
+                visit.redcapEventName = window.uniqueEventName
                 visit.plannedDay = window.day
                 visit.windowBefore = window.before
                 visit.windowAfter = window.after

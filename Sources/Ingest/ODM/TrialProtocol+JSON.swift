@@ -15,7 +15,8 @@ extension TrialProtocol {
             visits: visits.map { v in
                 Visit(oid: v["oid"]?.stringValue ?? "", name: v["name"]?.stringValue ?? "", order: int(v["order"]) ?? 0,
                       repeating: v["repeating"] == .bool(true), plannedDay: int(v["plannedDay"]), windowBefore: int(v["windowBefore"]),
-                      windowAfter: int(v["windowAfter"]), armOIDs: strings(v["armOIDs"]), itemOIDs: strings(v["itemOIDs"]))
+                      windowAfter: int(v["windowAfter"]), armOIDs: strings(v["armOIDs"]), itemOIDs: strings(v["itemOIDs"]),
+                      redcapEventName: v["redcapEventName"]?.stringValue)
             },
             items: items.map { i in
                 Item(oid: i["oid"]?.stringValue ?? "", name: i["name"]?.stringValue ?? "", dataType: i["dataType"]?.stringValue ?? "text",

@@ -18,6 +18,9 @@ public struct TrialProtocol: Equatable, Sendable {
         public var armOIDs: [String]
         /// The items collected at this visit (through its forms and item groups).
         public var itemOIDs: [String]
+        /// A REDCap export's unique event name (`redcap:UniqueEventName`), which its data
+        /// exports name in `redcap_event_name`; nil for other protocols.
+        public var redcapEventName: String? = nil
     }
 
     /// A range check (`RangeCheck`), e.g. `GE 40` (soft or hard).
@@ -83,12 +86,15 @@ public struct TrialProtocol: Equatable, Sendable {
             "metaDataVersionOID": .string(metaDataVersionOID), "odmVersion": .string(odmVersion),
             "windowSource": .string(windowSource),
             "visits": .array(visits.map { visit in
-                .object([
+                var object: [String: JSONValue] = [
                     "oid": .string(visit.oid), "name": .string(visit.name), "order": .integer(Int64(visit.order)),
                     "repeating": .bool(visit.repeating), "plannedDay": optional(visit.plannedDay),
                     "windowBefore": optional(visit.windowBefore), "windowAfter": optional(visit.windowAfter),
                     "armOIDs": .array(visit.armOIDs.map(JSONValue.string)), "itemOIDs": .array(visit.itemOIDs.map(JSONValue.string)),
-                ])
+                ]
+                // Only REDCap protocols have it: other protocol artifacts keep their bytes.
+                if let name = visit.redcapEventName { object["redcapEventName"] = .string(name) }
+                return .object(object)
             }),
             "items": .array(items.map { item in
                 .object([

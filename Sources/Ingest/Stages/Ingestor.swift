@@ -19,6 +19,9 @@ public struct IngestOptions: Sendable {
     /// Told explicitly: a file whose content an earlier version superseded may become the newest
     /// version again (a deliberate revert, with a reason).
     public var allowRevert: Bool
+    /// Consent form versions the stage approves, for a protocol that declares none (a REDCap
+    /// project, say); recorded in the attestation.
+    public var approvedFormVersions: [String] = []
 
     public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout(),
                 stage: String? = nil, pipeline: StageMaterial? = nil, allowRevert: Bool = false) {
@@ -74,11 +77,15 @@ public struct Ingestor {
     public func ingestConsents(_ files: [InputFile], options: IngestOptions = IngestOptions()) throws -> StageOutcome {
         let (model, protocolVersion) = try currentProtocol()
         let sorted = files.sorted { $0.name < $1.name }
-        let approved = Set(model.approvedConsentVersions)
+        if !options.approvedFormVersions.isEmpty, !model.approvedConsentVersions.isEmpty {
+            throw StageError.missingInput("the protocol approves consent forms \(model.approvedConsentVersions.joined(separator: ", ")) itself: a stage cannot approve others (leave out --approve-form-version)")
+        }
+        let approvedList = model.approvedConsentVersions.isEmpty ? options.approvedFormVersions.sorted() : model.approvedConsentVersions
+        let approved = Set(approvedList)
         let description = StageDescription(
             stage: "consents", kind: "ingest/consents",
             materials: sorted.map(\.material) + [StageMaterial(protocolVersion)],
-            parameters: ["approvedConsentVersions": .array(model.approvedConsentVersions.map(JSONValue.string))], reason: options.reason,
+            parameters: ["approvedConsentVersions": .array(approvedList.map(JSONValue.string))], reason: options.reason,
             sources: sorted.map { StageSource(artifact: "consents/\($0.baseName)", file: $0.name, sha256: $0.sha256) }, allowRevert: options.allowRevert)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
@@ -102,7 +109,7 @@ public struct Ingestor {
                     let field = { (name: String) in consent.line != nil ? registerColumns[name] ?? name : Ingestor.entryField(consent.entry, name) }
                     if !approved.contains(consent.formVersion) {
                         try writer.reject(StageReject(file: consent.file, line: consent.line, field: field("extension(consent-form-version)"),
-                            reason: "consent form version \(consent.formVersion) is not approved by the protocol (approved: \(model.approvedConsentVersions.joined(separator: ", ")))"))
+                            reason: "consent form version \(consent.formVersion) is not approved by the protocol (approved: \(approvedList.isEmpty ? "none: a protocol without tc:ConsentForms, such as a REDCap export, needs --approve-form-version" : approvedList.joined(separator: ", ")))"))
                         continue
                     }
                     if !["active", "inactive"].contains(consent.status) {
@@ -199,7 +206,8 @@ public struct Ingestor {
             stage: "measurements", kind: "ingest/measurements",
             materials: sorted.map(\.material) + [StageMaterial(protocolVersion)]
                 + consentMaterials,
-            parameters: ["columns": .object(layout.columns.mapValues(JSONValue.string))], reason: options.reason,
+            parameters: layout.redcap.map { ["layout": "redcap", "redcap": $0.parameters] } ?? ["columns": .object(layout.columns.mapValues(JSONValue.string))],
+            reason: options.reason,
             sources: sorted.map { StageSource(artifact: "measurements/\($0.baseName)", file: $0.name, sha256: $0.sha256) }, allowRevert: options.allowRevert)
             .run(by: options.pipeline, as: options.stage)
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in

@@ -46,7 +46,7 @@ struct MeasurementPreparer: Sendable {
 
     /// The reader thread's working state. Only that thread touches it: no dynamic exclusivity
     /// checks on the hot path.
-    private final class State {
+    final class State {
         @exclusivity(unchecked) var chunk = PreparedChunk()
         @exclusivity(unchecked) var participants: ParticipantTable
         @exclusivity(unchecked) var current = -1
@@ -89,6 +89,27 @@ struct MeasurementPreparer: Sendable {
                                        saltHex: saltHex, file: file, line: row.line)
             }
         }
+
+        /// Adds an accepted measurement given as strings (a row of another layout, turned into
+        /// the long format's fields).
+        func accept(participant: String, site: String, visit: String, item: String, value: String, unit: String?,
+                    collectedAt: String, file: Int, line: Int) {
+            let index = Array(participant.utf8).withUnsafeBytes { self.participant($0) }
+            if participants.needsSalt(index) {
+                let salt = Array(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+                chunk.batch.addSalt(salt, for: participant)
+                participants.setSalt(index, saltHex: Array(Hex.encode(salt).utf8))
+            }
+            let fields = [participant, site, visit, item, value, unit ?? "", collectedAt].map { Array($0.utf8) }
+            participants.withSaltHex(index) { saltHex in
+                fields[0].withUnsafeBytes { p in fields[1].withUnsafeBytes { s in fields[2].withUnsafeBytes { v in fields[3].withUnsafeBytes { i in
+                    fields[4].withUnsafeBytes { va in fields[5].withUnsafeBytes { u in fields[6].withUnsafeBytes { c in
+                        _ = chunk.batch.append(participant: p, site: s, visit: v, item: i, value: va, unit: unit == nil ? nil : u,
+                                               collectedAt: c, saltHex: saltHex, file: file, line: line)
+                    } } }
+                } } } }
+            }
+        }
     }
 
     /// The participants whose salts are stored already, with their consent periods: read on the
@@ -113,6 +134,13 @@ struct MeasurementPreparer: Sendable {
         }
         do {
             for (index, file) in files.enumerated() {
+                if let redcap = layout.redcap {
+                    let (records, rejects) = try readREDCap(file, index: index, redcap, state, flushIfFull: {
+                        if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
+                    })
+                    state.chunk.finishedFiles.append((index, records, rejects))
+                    continue
+                }
                 var columns: Columns?
                 var records = 0, rejects = 0
                 try CSVReader(url: file.url, displayName: file.name).forEachRow { row in
