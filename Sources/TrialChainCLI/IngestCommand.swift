@@ -135,7 +135,7 @@ struct IngestCommand: ParsableCommand {
                                                                    timeZones: REDCapLayout.timeZones(timeZones), site: site, units: unitMap))
             default: throw UsageError("--layout is long or redcap, found \(self.layout)")
             }
-            let files = try IngestCommand.inputs(paths, extensions: ["csv"])
+            let files = try IngestCommand.inputs(paths, extensions: ["csv", "xml"])
             let started = Date()
             let outcome = try Ingestor(workspace: workspace).ingestMeasurements(
                 files, options: stage.ingestOptions(layout: layout)) { rows, file in

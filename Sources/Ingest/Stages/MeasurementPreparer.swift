@@ -134,6 +134,13 @@ struct MeasurementPreparer: Sendable {
         }
         do {
             for (index, file) in files.enumerated() {
+                if file.url.pathExtension.lowercased() == "xml" {
+                    let (records, rejects) = try readODM(file, index: index, state, flushIfFull: {
+                        if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
+                    })
+                    state.chunk.finishedFiles.append((index, records, rejects))
+                    continue
+                }
                 if let redcap = layout.redcap {
                     let (records, rejects) = try readREDCap(file, index: index, redcap, state, flushIfFull: {
                         if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
