@@ -105,7 +105,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation",
+                                                       .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),
