@@ -67,16 +67,10 @@ struct ReexecutionTests {
     }
 
     @Test func runsUnderEarlierRulesAreNamedOnlyBeforeTheFirstRunUnderTheseRules() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let workspace = try Workspace.create(at: root, trialID: "DEMO-2026-001", origin: "example.org/trials/DEMO-2026-001")
-        let ingestor = Ingestor(workspace: workspace)
-        func file(_ path: String) throws -> InputFile { try InputFile(url: repository.appendingPathComponent(path), name: path) }
-        _ = try ingestor.ingestProtocol(try file("SampleData/protocol.xml"))
-        let consents = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("SampleData/consents").path)
-            .filter { $0.hasSuffix(".json") }.sorted().map { try file("SampleData/consents/\($0)") }
-        _ = try ingestor.ingestConsents(consents)
-        _ = try ingestor.ingestMeasurements([try file("SampleData/measurements/site-101.csv")])
+        // A trial with records and no contract run yet (the record-proof tests' setup).
+        let trial = try ProvenTrial()
+        defer { try? FileManager.default.removeItem(at: trial.root) }
+        let workspace = trial.workspace
         let contract = try ContractFile(url: repository.appendingPathComponent("Pipelines/contracts/participant-payments.yml"), displayName: "participant-payments.yml")
         /// A contract run as an earlier build made it: no `rules` parameter, output as given.
         func oldRun(_ output: [UInt8], note: String) throws {

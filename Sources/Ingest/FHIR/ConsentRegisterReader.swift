@@ -1,4 +1,5 @@
 import Foundation
+import MerkleLog
 
 /// Reads a consent register: a CSV file an EDC (REDCap, say) can export, with one row per signed
 /// consent form, as an alternative to FHIR Consent JSON. Each row becomes the same consent a
@@ -78,7 +79,7 @@ public struct ConsentRegisterReader: Sendable {
         }
         var sha256: [UInt8]?
         if let hex = value("document_sha256") {
-            guard hex.count == 64, let bytes = Self.bytes(hex: hex) else { return reject("document_sha256", "expected 64 hex digits, found \(hex)") }
+            guard hex.count == 64, let bytes = Hex.decode(hex) else { return reject("document_sha256", "expected 64 hex digits, found \(hex)") }
             sha256 = bytes
         }
         var consent = ConsentRecord(participant: participant, formVersion: version, status: "active", signedAt: signed, periodStart: signed,
@@ -87,24 +88,5 @@ public struct ConsentRegisterReader: Sendable {
         consent.documentSHA256 = sha256
         consent.line = record.line
         return .success(consent)
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        var iterator = hex.utf8.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() {
-            guard let h = nibble(high), let l = nibble(low) else { return nil }
-            out.append(h << 4 | l)
-        }
-        return out
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
