@@ -35,10 +35,10 @@ public struct RecordProver {
             throw AuditError.selection("record \(record.id)'s content was erased: its leaf hash is still proven by `verify`, but there is nothing to show")
         }
         guard let run = try workspace.stageRun(id: record.runID) else { throw AuditError.selection("record \(record.id) has no stage run") }
-        var tree = InMemoryTree()
-        for leaf in try workspace.recordLeafHashes(of: run) { tree.append(leafHash: leaf) }
+        // The proof is read from the run's stored record tiles (O(log n) rows), and its root is
+        // the run's attested record root (which `verify` checks against the leaves).
         let index = UInt64(record.id - run.firstRecord)
-        let recordProof = try MerkleProofs.inclusionProof(index: index, size: tree.size, source: tree)
+        let recordProof = try workspace.recordInclusionProof(run: run, index: index)
         let checkpoint = try workspace.read { try $0.checkpoint(size: size) }
         guard checkpoint.size > run.entryIndex else {
             throw AuditError.selection("the checkpoint of size \(checkpoint.size) predates entry \(run.entryIndex), which attests record \(record.id)")
@@ -49,7 +49,7 @@ public struct RecordProver {
         // `firstRecord` was attested); otherwise it could be changed without anyone noticing.
         let binds = (try? DSSEEnvelope(parsing: entry.entry).statement())?.predicate["firstRecord"]?.integerValue == run.firstRecord
         return RecordProof(trial: workspace.trialID, origin: workspace.origin, recordID: binds ? record.id : nil, canonical: canonical, recordIndex: index,
-                           recordTreeSize: tree.size, recordTreeRoot: tree.root(), recordProof: recordProof, entryIndex: run.entryIndex,
+                           recordTreeSize: UInt64(run.recordCount), recordTreeRoot: run.recordRoot, recordProof: recordProof, entryIndex: run.entryIndex,
                            entry: entry.entry, ledgerSize: checkpoint.size, ledgerProof: ledger.proof, checkpoint: checkpoint.note,
                            ledgerKey: workspace.ledgerKey.description, operatorKey: workspace.operatorKey.description)
     }

@@ -22,13 +22,15 @@ public struct MeasurementBatch: Sendable {
     private var canonical: [UInt8] = []
     /// The run's record tree after this batch's rows: hashed here, on the thread that builds the
     /// batch, so that the writing thread only stores.
-    public private(set) var tree: MerkleFrontier
+    public private(set) var tree: TileAppender
+    /// The record tree's tiles this batch's rows completed (stored with them).
+    public private(set) var tiles: [Tile] = []
     /// The record tree's size before this batch.
     let treeSizeBefore: UInt64
 
     /// - parameter tree: the record tree the batch continues (the previous batch's `tree`; an
     ///   empty tree for a run's first).
-    public init(capacity: Int, continuing tree: MerkleFrontier = MerkleFrontier()) {
+    public init(capacity: Int, continuing tree: TileAppender = TileAppender()) {
         self.tree = tree
         treeSizeBefore = tree.size
         rows.reserveCapacity(capacity)
@@ -65,7 +67,7 @@ public struct MeasurementBatch: Sendable {
         MeasurementContent.appendCanonical(participant: participant, site: site, visit: visit, item: item, value: value,
                                            unit: unit, collectedAt: collectedAt, saltHex: saltHex, to: &canonical)
         let leaf = RFC6962.leafHash(canonical)
-        tree.append(leaf)
+        tree.append(leaf) { tiles.append($0) }
         rows.append(Row(offsets: (p, s, v, i, va, u, c, UInt32(bytes.count)), hasUnit: unit != nil, file: Int32(file), line: Int64(line), leaf: leaf))
         return leaf
     }

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import MerkleLog
 
 /// The workspace database schema and its migrations.
 ///
@@ -12,7 +14,7 @@ enum Schema {
 
     /// Tables that only ever grow.
     static let ledgerTables = ["workspace_meta", "ledger_entries", "ledger_tiles", "ledger_checkpoints", "objects", "anchored_files"]
-    static let appendOnlyTables = ledgerTables + ["stage_runs", "stage_artifacts", "rejects", "record_rows", "record_sources"]
+    static let appendOnlyTables = ledgerTables + ["stage_runs", "stage_artifacts", "rejects", "record_rows", "record_sources", "record_tiles"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -258,6 +260,39 @@ enum Schema {
                 CREATE TRIGGER record_sources_no_delete BEFORE DELETE ON record_sources
                 BEGIN SELECT RAISE(ABORT, 'record_sources is append-only'); END;
                 """)
+        }
+        migrator.registerMigration("v6-record-tiles") { db in
+            // Each stage run's record tree as tlog tiles (the ledger's scheme: base row, then the
+            // interior rows), full tiles and the right edge of the finished tree, so that a record
+            // proof reads O(log n) rows. Existing runs get theirs built once from their leaves.
+            try db.execute(sql: """
+                CREATE TABLE record_tiles (
+                    run_id INTEGER NOT NULL,
+                    level INTEGER NOT NULL CHECK (level >= 0),
+                    idx INTEGER NOT NULL CHECK (idx >= 0),
+                    width INTEGER NOT NULL CHECK (width BETWEEN 1 AND 256),
+                    hashes BLOB NOT NULL,
+                    PRIMARY KEY (run_id, level, idx, width)
+                );
+                CREATE TRIGGER record_tiles_no_update BEFORE UPDATE ON record_tiles
+                BEGIN SELECT RAISE(ABORT, 'record_tiles is append-only'); END;
+                CREATE TRIGGER record_tiles_no_delete BEFORE DELETE ON record_tiles
+                BEGIN SELECT RAISE(ABORT, 'record_tiles is append-only'); END;
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO record_tiles (run_id, level, idx, width, hashes) VALUES (?, ?, ?, ?, ?)")
+            for run in try Row.fetchAll(db, sql: "SELECT id, first_record, record_count FROM stage_runs WHERE record_count > 0 ORDER BY id") {
+                let runID: Int64 = run["id"], first: Int64 = run["first_record"], count: Int64 = run["record_count"]
+                var tree = TileAppender()
+                func store(_ tile: Tile) throws {
+                    try insert.execute(arguments: [runID, tile.level, Int64(tile.index), tile.width, Data(tile.encoded)])
+                }
+                let leaves = try Data.fetchCursor(db, sql: "SELECT leaf_hash FROM record_rows WHERE id >= ? AND id < ? ORDER BY id", arguments: [first, first + count])
+                while let leaf = try leaves.next() {
+                    guard let hash = TreeHash(bytes: leaf) else { continue }
+                    try tree.append(hash, emit: store)
+                }
+                for tile in tree.partialTiles { try store(tile) }
+            }
         }
         return migrator
     }

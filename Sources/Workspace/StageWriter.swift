@@ -11,12 +11,15 @@ import MerkleLog
 public final class StageWriter {
     let db: Database
     let runID: Int64
-    private var frontier = MerkleFrontier()
+    /// The run's record tree, stored as tiles (`record_tiles`) as it fills, so that a record
+    /// proof reads O(log n) rows instead of rebuilding the tree.
+    private var tree = TileAppender()
     private var salts: [String: [UInt8]] = [:]
     private var saltHex: [String: String] = [:]
     private let insertRecord: RawStatement
     private let insertReject: RawStatement
     private let insertSource: RawStatement
+    private let insertTile: RawStatement
     /// This run's `record_sources` ids, by artifact and source file.
     private var sourceIDs: [SourceKey: Int64] = [:]
     private struct SourceKey: Hashable {
@@ -53,6 +56,7 @@ public final class StageWriter {
             """)
         insertReject = try RawStatement(db, sql: "INSERT INTO rejects (run_id, file, line, field, reason, raw) VALUES (?, ?, ?, ?, ?, ?)")
         insertSource = try RawStatement(db, sql: "INSERT INTO record_sources (run_id, artifact, source_file) VALUES (?, ?, ?)")
+        insertTile = try RawStatement(db, sql: "INSERT INTO record_tiles (run_id, level, idx, width, hashes) VALUES (?, ?, ?, ?, ?)")
     }
 
     /// The `record_sources` row naming an artifact and its source file in this run, added on first use.
@@ -136,8 +140,9 @@ public final class StageWriter {
     /// - parameter files: artifact and source file name of each file index the rows refer to.
     /// - precondition: the batch continues this run's record tree (built on the previous batch's `tree`).
     public func add(_ batch: MeasurementBatch, files: [(artifact: String, sourceFile: String)]) throws {
-        precondition(batch.treeSizeBefore == frontier.size && batch.tree.size == frontier.size + UInt64(batch.count),
+        precondition(batch.treeSizeBefore == tree.size && batch.tree.size == tree.size + UInt64(batch.count),
                      "a measurement batch must continue the run's record tree")
+        for tile in batch.tiles { try store(tile) }
         for (participant, salt) in batch.newSalts {
             try db.execute(sql: "INSERT INTO participant_salts (participant, salt) VALUES (?, ?)", arguments: [participant, Data(salt)])
         }
@@ -167,13 +172,29 @@ public final class StageWriter {
             }
             recordCount += 1
         }
-        frontier = batch.tree
+        tree = batch.tree
+    }
+
+    /// Stores one tile of the run's record tree.
+    private func store(_ tile: Tile) throws {
+        let s = insertTile
+        s.bind(1, runID)
+        s.bind(2, Int64(tile.level))
+        s.bind(3, Int64(tile.index))
+        s.bind(4, Int64(tile.width))
+        tile.encoded.withUnsafeBytes { s.bind(5, bytes: $0) }
+        try s.execute()
+    }
+
+    /// Stores the right-edge tiles of the finished record tree (called once, at the commit).
+    func storeRecordTreeEdge() throws {
+        for tile in tree.partialTiles { try store(tile) }
     }
 
     /// Appends the leaf to the record tree and the row to `record_rows`, numbered on from the run's first.
     private func insert(_ record: StageRecord, canonical: [UInt8], leaf: TreeHash) throws {
         let source = try sourceID(artifact: record.artifact, sourceFile: record.sourceFile)
-        frontier.append(leaf)
+        try tree.append(leaf) { try store($0) }
         let s = insertRecord
         s.bind(1, runID)
         s.bind(2, firstRecord + Int64(recordCount))
@@ -229,7 +250,7 @@ public final class StageWriter {
     }
 
     /// The root of the records added so far.
-    public var recordRoot: TreeHash { frontier.root }
+    public var recordRoot: TreeHash { tree.root }
 
     /// SHA-256 (hex) of the records' source lines so far (`recordLines`).
     var recordLinesDigest: String { lines.digest }

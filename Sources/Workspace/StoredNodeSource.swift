@@ -7,9 +7,17 @@ import MerkleLog
 /// for the proof). Where no tile covers it (the right edge of a size that had no checkpoint),
 /// it is computed from its children, down to the leaf hashes.
 final class StoredNodeSource: NodeSource {
+    /// Which stored tree: the ledger, or one stage run's record tree.
+    enum Tree {
+        case ledger
+        /// A run's records: tiles in `record_tiles`, leaves from record id `firstRecord` on.
+        case records(run: Int64, firstRecord: Int64)
+    }
+
     private let db: Database
     /// The tree size the proof is for: nodes past it are refused.
     private let size: UInt64
+    private let tree: Tree
     private var tiles: [TileKey: Tile] = [:]
 
     private struct TileKey: Hashable {
@@ -17,9 +25,10 @@ final class StoredNodeSource: NodeSource {
         let index: UInt64
     }
 
-    init(_ db: Database, size: UInt64) {
+    init(_ db: Database, size: UInt64, tree: Tree = .ledger) {
         self.db = db
         self.size = size
+        self.tree = tree
     }
 
     func hashes(of nodes: [NodeID]) throws -> [TreeHash] {
@@ -36,9 +45,13 @@ final class StoredNodeSource: NodeSource {
             return hash
         }
         if node.level == 0 {
-            guard let data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx = ?", arguments: [Int64(node.index)]),
-                  let hash = TreeHash(bytes: data) else {
-                throw WorkspaceError.ledgerInconsistent("entry \(node.index) is missing")
+            let data: Data?
+            switch tree {
+            case .ledger: data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM ledger_entries WHERE idx = ?", arguments: [Int64(node.index)])
+            case let .records(_, first): data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM record_rows WHERE id = ?", arguments: [first + Int64(node.index)])
+            }
+            guard let data, let hash = TreeHash(bytes: data) else {
+                throw WorkspaceError.ledgerInconsistent("\(tree.name) leaf \(node.index) is missing")
             }
             return hash
         }
@@ -50,10 +63,20 @@ final class StoredNodeSource: NodeSource {
     private func tile(level: Int, index: UInt64, minimumWidth: Int) throws -> Tile? {
         let key = TileKey(level: level, index: index)
         if let cached = tiles[key], cached.width >= minimumWidth { return cached }
-        let statement = try db.cachedStatement(sql: """
-            SELECT width, hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width >= ? ORDER BY width LIMIT 1
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [level, Int64(index), minimumWidth]) else { return nil }
+        let row: Row?
+        switch tree {
+        case .ledger:
+            let statement = try db.cachedStatement(sql: """
+                SELECT width, hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width >= ? ORDER BY width LIMIT 1
+                """)
+            row = try Row.fetchOne(statement, arguments: [level, Int64(index), minimumWidth])
+        case let .records(run, _):
+            let statement = try db.cachedStatement(sql: """
+                SELECT width, hashes FROM record_tiles WHERE run_id = ? AND level = ? AND idx = ? AND width >= ? ORDER BY width LIMIT 1
+                """)
+            row = try Row.fetchOne(statement, arguments: [run, level, Int64(index), minimumWidth])
+        }
+        guard let row else { return nil }
         let width: Int = row["width"]
         let bytes: Data = row["hashes"]
         guard let tile = Tile(level: level, index: index, width: width, encoded: Array(bytes)) else {
@@ -65,3 +88,12 @@ final class StoredNodeSource: NodeSource {
 }
 
 import Foundation
+
+extension StoredNodeSource.Tree {
+    var name: String {
+        switch self {
+        case .ledger: return "ledger"
+        case let .records(run, _): return "stage run \(run)'s record tree"
+        }
+    }
+}

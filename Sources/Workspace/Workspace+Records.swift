@@ -162,6 +162,18 @@ extension Workspace {
         }
     }
 
+    /// An RFC 9162 inclusion proof of record `index` in a run's record tree, read from its stored
+    /// tiles (O(log n) rows; right-edge nodes not in a tile are hashed from the leaves).
+    /// - throws: `WorkspaceError.outOfRange` for an index past the tree.
+    public func recordInclusionProof(run: StageRunInfo, index: UInt64) throws -> [TreeHash] {
+        try read { ledger in
+            let size = UInt64(run.recordCount)
+            guard index < size else { throw WorkspaceError.outOfRange("record \(index) lies past stage run \(run.id)'s \(size) records") }
+            let source = StoredNodeSource(ledger.db, size: size, tree: .records(run: run.id, firstRecord: run.firstRecord))
+            return try MerkleProofs.inclusionProof(index: index, size: size, source: source)
+        }
+    }
+
     /// The leaf hashes of a run's records, in tree order.
     public func recordLeafHashes(of run: StageRunInfo) throws -> [TreeHash] {
         try read { ledger in

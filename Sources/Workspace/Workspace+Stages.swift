@@ -73,6 +73,7 @@ extension Workspace {
                                    arguments: [runID, version.name, version.version, version.sha256])
                     versions.append(version)
                 }
+                try writer.storeRecordTreeEdge()
                 let endedAt = clock.timestamp
                 var predicate: [String: JSONValue] = [
                     "stage": .string(description.stage), "kind": .string(description.kind),

@@ -133,6 +133,20 @@ struct RecordProofTests {
         #expect(throws: ProofFailure.self) { try RecordProof(json: value).verify(ledgerKey: trial.ledgerKey, operatorKey: trial.operatorKey) }
     }
 
+    /// Issue 14: proofs come from the run's stored record tiles, identical to the tree rebuilt
+    /// from every leaf, at the start, across tile edges and on the right edge.
+    @Test func recordProofsFromStoredTilesEqualTheRebuiltTree() throws {
+        let run = try #require(try trial.workspace.stageRuns().first { $0.kind == "ingest/measurements" })
+        var tree = InMemoryTree()
+        for leaf in try trial.workspace.recordLeafHashes(of: run) { tree.append(leafHash: leaf) }
+        #expect(tree.size == UInt64(run.recordCount) && tree.size > 512 && tree.root() == run.recordRoot)
+        for index in [0, 1, 255, 256, 511, 512, tree.size / 2, tree.size - 2, tree.size - 1] as [UInt64] {
+            let stored = try trial.workspace.recordInclusionProof(run: run, index: index)
+            #expect(stored == (try MerkleProofs.inclusionProof(index: index, size: tree.size, source: tree)), "index \(index)")
+        }
+        #expect(throws: WorkspaceError.self) { try trial.workspace.recordInclusionProof(run: run, index: tree.size) }
+    }
+
     @Test func notAProofIsAClearError() throws {
         for (text, field) in [(#"{"type":"x"}"#, "type"), (#"{"type":"https://trialchain.dev/record-proof/v1"}"#, "trial"), ("[]", "type")] {
             #expect(throws: AuditError.self, "\(field)") { try RecordProof(json: try JSONValue.parse(Array(text.utf8))) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MerkleLog
 import Testing
 @testable import Workspace
 
@@ -78,6 +79,41 @@ struct SchemaMigrationTests {
             try db.execute(sql: blank)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE participant = 'P-0002' AND value IS NULL") == 2)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE participant = 'P-0002' AND leaf_hash IS NOT NULL AND artifact IS NOT NULL") == 2)
+        }
+    }
+
+    /// v6 builds each existing run's record tiles once, from its stored leaves.
+    @Test func v6BuildsTheRecordTilesOfExistingRuns() throws {
+        let dir = TemporaryDirectory()
+        let queue = try DatabaseQueue(path: dir.url.appendingPathComponent("v5.sqlite").path)
+        try Schema.migrator.migrate(queue, upTo: "v5-record-sources")
+        var leaves: [TreeHash] = []
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO ledger_entries (idx, leaf_hash, entry) VALUES (0, zeroblob(32), x'00')")
+            try db.execute(sql: """
+                INSERT INTO stage_runs (id, stage, kind, input_key, entry_idx, first_record, record_count, record_root, reject_count, started_at, ended_at)
+                VALUES (1, 's', 'k', 'key', 0, 1, 600, zeroblob(32), 0, 't', 't')
+                """)
+            try db.execute(sql: "INSERT INTO record_sources (id, run_id, artifact, source_file) VALUES (1, 1, 'a', 'f')")
+            for id in 1...600 {
+                let leaf = RFC6962.leafHash(Array("record \(id)".utf8))
+                leaves.append(leaf)
+                try db.execute(sql: "INSERT INTO record_rows (id, run_id, source_id, participant, leaf_hash) VALUES (?, 1, 1, 'P', ?)",
+                               arguments: [id, Data(leaf.bytes)])
+            }
+        }
+        try Schema.migrator.migrate(queue)
+        var expected: [Tile] = []
+        var appender = TileAppender()
+        for leaf in leaves { appender.append(leaf) { expected.append($0) } }
+        expected += appender.partialTiles
+        try queue.read { db in
+            let stored = try Row.fetchAll(db, sql: "SELECT level, idx, width, hashes FROM record_tiles WHERE run_id = 1 ORDER BY level, idx, width")
+            #expect(stored.count == expected.count && expected.count == 4, "two full tiles, and the right edge at two levels")
+            for tile in expected {
+                #expect(stored.contains { ($0["level"] as Int) == tile.level && ($0["idx"] as Int64) == Int64(tile.index)
+                                          && ($0["width"] as Int) == tile.width && ($0["hashes"] as Data) == Data(tile.encoded) }, "\(tile.path)")
+            }
         }
     }
 }

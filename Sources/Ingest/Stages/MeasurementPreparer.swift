@@ -13,7 +13,7 @@ struct PreparedChunk: Sendable {
     var finishedFiles: [(index: Int, records: Int, rejects: Int)] = []
 
     /// - parameter tree: the record tree so far (the previous chunk's).
-    init(continuing tree: MerkleFrontier = MerkleFrontier()) {
+    init(continuing tree: TileAppender = TileAppender()) {
         batch = MeasurementBatch(capacity: MeasurementPreparer.batchSize, continuing: tree)
     }
 }

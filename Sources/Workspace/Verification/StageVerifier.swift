@@ -41,6 +41,7 @@ struct StageVerifier {
             implied[sha256] = (name, time, index)
         }
         var runRoots: [Int64: String] = [:]
+        var allTiles = 0
         let erased = Set(facts.erasures.map(\.participant))
         report.erasures = facts.erasures.map(\.participant)
         let replaced = facts.erasedObjects
@@ -137,7 +138,18 @@ struct StageVerifier {
                     }
                 }
             }
-            var frontier = MerkleFrontier()
+            var frontier = TileAppender()
+            // The run's record tiles are derived: each full tile the leaves complete must be
+            // stored as computed, and so must the finished tree's right edge; nothing else.
+            let storedTile = try db.cachedStatement(sql: "SELECT hashes FROM record_tiles WHERE run_id = ? AND level = ? AND idx = ? AND width = ?")
+            var tilesChecked = 0
+            func checkTile(_ tile: Tile) throws {
+                guard let data = try Data.fetchOne(storedTile, arguments: [runID, tile.level, Int64(tile.index), tile.width]), Array(data) == tile.encoded else {
+                    throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
+                        reason: "its record tree's tile \(tile.path) is missing or differs from the one its records give")
+                }
+                tilesChecked += 1
+            }
             var lines = RecordLines()
             var currentSource: Int64 = -1
             var counted: [Int64: Int64] = [:]
@@ -221,13 +233,18 @@ struct StageVerifier {
                     }
                     report.blankedRecords += 1
                 }
-                frontier.append(leaf)
+                try frontier.append(leaf, emit: checkTile)
             }
             guard frontier.root.hex == attestedRoot, Int64(frontier.size) == attestedCount else {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
                     reason: "its \(frontier.size) stored records give root \(frontier.root.hex), but the attestation (entry \(entryIndex)) signs \(attestedCount) records with root \(attestedRoot): records were added, removed or altered")
             }
+            for tile in frontier.partialTiles { try checkTile(tile) }
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM record_tiles WHERE run_id = ?", arguments: [runID]) == tilesChecked else {
+                throw IntegrityFailure.stageMismatch(run: runID, stage: stage, reason: "it has record tiles its records do not give: a tile was added")
+            }
             report.records += Int(frontier.size)
+            allTiles += tilesChecked
             for (source, count) in expectedCount where counted[source, default: 0] != count {
                 throw IntegrityFailure.stageMismatch(run: runID, stage: stage,
                     reason: "\(counted[source, default: 0]) of its records are filed under one of its files, whose artifact counts \(count): records were moved between files")
@@ -279,6 +296,9 @@ struct StageVerifier {
         guard try Int.fetchOne(db, sql: "SELECT count(*) FROM stage_runs") == facts.stageEntries.count else {
             let extra = try Int64.fetchOne(db, sql: "SELECT id FROM stage_runs ORDER BY id DESC LIMIT 1") ?? 0
             throw IntegrityFailure.rowUnexpected(table: "stage_runs", row: "\(extra)", reason: "no stage entry of the ledger is its attestation")
+        }
+        guard try Int.fetchOne(db, sql: "SELECT count(*) FROM record_tiles") == allTiles else {
+            throw IntegrityFailure.rowUnexpected(table: "record_tiles", row: "of no stage run", reason: "record tiles that no run's records give were added")
         }
         let rejects = try Int64.fetchOne(db, sql: "SELECT count(*) FROM rejects") ?? 0
         let attestedRejects = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(reject_count), 0) FROM stage_runs") ?? 0
