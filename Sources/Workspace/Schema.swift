@@ -262,9 +262,9 @@ enum Schema {
                 """)
         }
         migrator.registerMigration("v6-record-tiles") { db in
-            // Each stage run's record tree as tlog tiles (the ledger's scheme: base row, then the
-            // interior rows), full tiles and the right edge of the finished tree, so that a record
-            // proof reads O(log n) rows. Existing runs get theirs built once from their leaves.
+            // Each stage run's record tree as tlog tiles (base rows, as C2SP tlog-tiles stores
+            // them), full tiles and the right edge of the finished tree, so that a record proof
+            // reads O(log n) rows. Existing runs get theirs built once from their leaves.
             try db.execute(sql: """
                 CREATE TABLE record_tiles (
                     run_id INTEGER NOT NULL,
@@ -284,7 +284,7 @@ enum Schema {
                 let runID: Int64 = run["id"], first: Int64 = run["first_record"], count: Int64 = run["record_count"]
                 var tree = TileAppender()
                 func store(_ tile: Tile) throws {
-                    try insert.execute(arguments: [runID, tile.level, Int64(tile.index), tile.width, Data(tile.encoded)])
+                    try insert.execute(arguments: [runID, tile.level, Int64(tile.index), tile.width, Data(RecordTiles.baseBytes(tile))])
                 }
                 let leaves = try Data.fetchCursor(db, sql: "SELECT leaf_hash FROM record_rows WHERE id >= ? AND id < ? ORDER BY id", arguments: [first, first + count])
                 while let leaf = try leaves.next() {

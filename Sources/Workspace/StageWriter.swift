@@ -182,7 +182,7 @@ public final class StageWriter {
         s.bind(2, Int64(tile.level))
         s.bind(3, Int64(tile.index))
         s.bind(4, Int64(tile.width))
-        tile.encoded.withUnsafeBytes { s.bind(5, bytes: $0) }
+        RecordTiles.baseBytes(tile).withUnsafeBytes { s.bind(5, bytes: $0) }
         try s.execute()
     }
 
@@ -302,5 +302,18 @@ struct RecordLines {
         var copy = hasher
         copy.update(data: buffer)
         return MerkleLog.Hex.encode(copy.finalize())
+    }
+}
+
+/// Record tiles are stored as their base row only (C2SP tlog-tiles' own format, 32 bytes a hash):
+/// half the bytes of the ledger's tiles with interior rows; a proof rebuilds a tile's interior
+/// (255 hashes at most) when it reads one.
+enum RecordTiles {
+    static func baseBytes(_ tile: Tile) -> [UInt8] { tile.base.flatMap(\.bytes) }
+
+    static func tile(level: Int, index: UInt64, width: Int, base bytes: [UInt8]) -> Tile? {
+        guard bytes.count == width * 32 else { return nil }
+        let base = stride(from: 0, to: bytes.count, by: 32).compactMap { TreeHash(bytes: Array(bytes[$0..<$0 + 32])) }
+        return base.count == width ? Tile(level: level, index: index, base: base) : nil
     }
 }

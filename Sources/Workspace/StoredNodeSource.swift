@@ -79,7 +79,12 @@ final class StoredNodeSource: NodeSource {
         guard let row else { return nil }
         let width: Int = row["width"]
         let bytes: Data = row["hashes"]
-        guard let tile = Tile(level: level, index: index, width: width, encoded: Array(bytes)) else {
+        let decoded: Tile?
+        switch tree {
+        case .ledger: decoded = Tile(level: level, index: index, width: width, encoded: Array(bytes))
+        case .records: decoded = RecordTiles.tile(level: level, index: index, width: width, base: Array(bytes))
+        }
+        guard let tile = decoded else {
             throw WorkspaceError.ledgerInconsistent("stored tile \(level)/\(index) of width \(width) has \(bytes.count) bytes")
         }
         tiles[key] = tile

@@ -112,7 +112,7 @@ struct SchemaMigrationTests {
             #expect(stored.count == expected.count && expected.count == 4, "two full tiles, and the right edge at two levels")
             for tile in expected {
                 #expect(stored.contains { ($0["level"] as Int) == tile.level && ($0["idx"] as Int64) == Int64(tile.index)
-                                          && ($0["width"] as Int) == tile.width && ($0["hashes"] as Data) == Data(tile.encoded) }, "\(tile.path)")
+                                          && ($0["width"] as Int) == tile.width && ($0["hashes"] as Data) == Data(tile.base.flatMap(\.bytes)) }, "\(tile.path)")
             }
         }
     }
