@@ -39,8 +39,22 @@ func number(_ text: String, _ flag: String) -> Int {
     return value
 }
 
+/// Every benchmark, with its options.
+let usage = """
+    usage: trialchain-bench BENCHMARK [options]
+      ledger   [--entries N] [--batch N] [--entry-bytes N] [--proofs N] [--dir DIR]
+               append generated entries, time inclusion and consistency proofs and a full verify
+      ingest   [--participants N] [--days N] [--dir DIR] [--csv FILE] [--contracts DIR|none]
+               generate a trial, time the measurement stage, the sample contracts and their reports
+      generate --out DIR [--participants N] [--days N] [--seed S] [--single-file] [--clean]
+               write a synthetic trial from a seed
+      csv FILE time the CSV reader alone
+      hash     time SHA-256 (swift-crypto)
+
+    """
+
 func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("trialchain-bench: \(message)\nusage: trialchain-bench ledger [--entries N] [--batch N] [--entry-bytes N] [--proofs N] [--dir DIR]\n".utf8))
+    FileHandle.standardError.write(Data("trialchain-bench: \(message)\n\(usage)".utf8))
     exit(2)
 }
 
@@ -292,5 +306,5 @@ case "generate": runGenerate(Array(arguments.dropFirst()))
 case "ingest": runIngest(Array(arguments.dropFirst()))
 case "csv": runCSV(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
-default: fail("name a benchmark: ledger")
+default: fail(arguments.first.map { "unknown benchmark \($0)" } ?? "name a benchmark")
 }
