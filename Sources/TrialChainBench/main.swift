@@ -46,6 +46,9 @@ let usage = """
                append generated entries, time inclusion and consistency proofs and a full verify
       ingest   [--participants N] [--days N] [--dir DIR] [--csv FILE] [--contracts DIR|none]
                generate a trial, time the measurement stage, the sample contracts and their reports
+      e2e      [--participants N] [--days N] [--dir DIR]
+               every step as its own trialchain process, with time and peak memory each, and
+               sqlite3 .import of the same measurement file
       generate --out DIR [--participants N] [--days N] [--seed S] [--single-file] [--clean]
                write a synthetic trial from a seed
       csv FILE time the CSV reader alone
@@ -304,6 +307,7 @@ switch arguments.first {
 case "hash": runHash()
 case "generate": runGenerate(Array(arguments.dropFirst()))
 case "ingest": runIngest(Array(arguments.dropFirst()))
+case "e2e": runEndToEnd(Array(arguments.dropFirst()))
 case "csv": runCSV(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
 default: fail(arguments.first.map { "unknown benchmark \($0)" } ?? "name a benchmark")
