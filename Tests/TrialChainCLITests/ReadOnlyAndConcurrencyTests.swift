@@ -51,11 +51,16 @@ struct ReadOnlyAndConcurrencyTests {
         let before = try fingerprint(sandbox.workspace)
         for command in [["verify"], ["log"], ["log", "--json"], ["checkpoint"], ["prove", "entry", "2"], ["prove", "consistency", "--from", "2"],
                         ["prove", "record", "--participant", "P-0001", "--visit", "SE.WEEK2", "--item", "IT.SYSBP"], ["rejects", "--run", "3"],
-                        ["trust", "show"], ["export", "--bundle", sandbox.directory.appendingPathComponent("b.zip").path]] {
+                        ["trust", "show"], ["export", "--bundle", sandbox.directory.appendingPathComponent("b.zip").path],
+                        ["publish", sandbox.directory.appendingPathComponent("www").path, "--entries"]] {
             let result = try sandbox.run(command)
             #expect(result.status == 0, "\(command): \(result.stderr)")
             #expect(try fingerprint(sandbox.workspace) == before, "\(command) changed the workspace")
         }
+        // The published checkpoint is the ledger's latest, as signed.
+        let published = try String(contentsOf: sandbox.directory.appendingPathComponent("www/checkpoint"), encoding: .utf8)
+        #expect(published == (try sandbox.run(["checkpoint", "--cosigned"])).stdout)
+        #expect(FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("www/tile/entries/000.p/6").path))
     }
 
     /// Whether this machine lets the tests make a read-only bind mount (root, mount permitted).
