@@ -7,11 +7,11 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Write the ledger in the C2SP tlog-tiles layout, for any static web server.",
         discussion: """
-            Writes DIR/tile/<L>/<N>[.p/<W>] (the Merkle tree's tiles: hashes are public), with \\
-            --entries also DIR/tile/entries/<N>[.p/<W>] (the entries: they name pseudonymous \\
-            participants, so publish them only where access is controlled), and DIR/checkpoint \\
-            (the latest signed checkpoint with its cosignatures) last, so that a client reading \\
-            it finds every tile it needs. Incremental: full tiles already published are checked \\
+            Writes DIR/tile/<L>/<N>[.p/<W>] (the Merkle tree's tiles: hashes are public), with \
+            --entries also DIR/tile/entries/<N>[.p/<W>] (the entries: they name pseudonymous \
+            participants, so publish them only where access is controlled), and DIR/checkpoint \
+            (the latest signed checkpoint with its cosignatures) last, so that a client reading \
+            it finds every tile it needs. Incremental: full tiles already published are checked \
             and never rewritten; every file is written to a temporary name and renamed.
 
             Example: trialchain publish /srv/www/trials/DEMO-2026-001
@@ -28,7 +28,12 @@ struct PublishCommand: ParsableCommand {
     func run() throws {
         let workspace = try options.openReadOnly()
         let report = try workspace.publish(to: URL(fileURLWithPath: folder), entries: entries)
-        print("published size \(report.size) to \(folder): \(report.tilesWritten) tiles written, \(report.tilesKept) already there"
-              + (entries ? ", \(report.bundlesWritten) entry bundles written" : ""))
+        print("published size \(report.size) to \(folder): \(plural(report.tilesWritten, "tile")) written, \(report.tilesKept) already there"
+              + (entries ? ", \(plural(report.bundlesWritten, "entry bundle")) written" : ""))
     }
+}
+
+/// "1 tile", "3 tiles".
+private func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

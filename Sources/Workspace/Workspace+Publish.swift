@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MerkleLog
+import SignedNote
 
 /// What `publish` wrote.
 public struct PublishReport: Sendable, Equatable {
@@ -19,6 +20,9 @@ public enum PublishError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict(path: String)
     /// An entry too large for a tlog-tiles entry bundle (a 16-bit length).
     case entryTooLarge(index: UInt64, bytes: Int)
+    /// The folder's checkpoint is of another log, or larger than this log's: publishing would
+    /// roll the folder back, and every client that saw it would see a fork.
+    case rollback(path: String, published: String)
     case storage(String)
 
     public var description: String {
@@ -27,6 +31,8 @@ public enum PublishError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is already published with other content: the folder holds another log's files or was altered (publish into an empty folder, or the one this log was published to)"
         case let .entryTooLarge(index, bytes):
             return "entry \(index) is \(bytes) bytes; a tlog-tiles entry bundle holds entries of at most 65,535 bytes (publish without --entries)"
+        case let .rollback(path, published):
+            return "\(path) already holds \(published); publishing this log's smaller or other checkpoint would roll the folder back (publish into an empty folder, or the one this log was published to)"
         case let .storage(message): return "cannot publish: \(message)"
         }
     }
@@ -45,6 +51,7 @@ extension Workspace {
         let size = try read { try $0.checkpoint().size }
         report.size = size
         let cosigned = try cosignedCheckpoint(size: size)
+        try refuseRollback(of: folder.appendingPathComponent("checkpoint"), to: size)
         func count(_ written: Bool) {
             if written { report.tilesWritten += 1 } else { report.tilesKept += 1 }
         }
@@ -90,6 +97,21 @@ extension Workspace {
         // The checkpoint last: a client that reads it finds every tile it needs.
         _ = try write(Array(cosigned.utf8), to: folder.appendingPathComponent("checkpoint"), immutable: false)
         return report
+    }
+
+    /// Refuses to replace a published checkpoint of another origin or of a larger size.
+    private func refuseRollback(of url: URL, to size: UInt64) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let note = try? SignedNote(parsing: text), let published = try? Checkpoint(parsing: note.text) else {
+            throw PublishError.rollback(path: url.path, published: "a file that is not a signed checkpoint")
+        }
+        if published.origin != origin {
+            throw PublishError.rollback(path: url.path, published: "a checkpoint of \(published.origin)")
+        }
+        if published.size > size {
+            throw PublishError.rollback(path: url.path, published: "a checkpoint of size \(published.size) (this log: \(size))")
+        }
     }
 
     /// Writes a file atomically; an immutable file already there must have the same bytes.

@@ -74,6 +74,31 @@ struct PublishTests {
         #expect(throws: PublishError.self) { try workspace.publish(to: folder, entries: false) }
     }
 
+    @Test func aFolderHoldingALargerOrOtherCheckpointIsNeverRolledBack() throws {
+        let dir = TemporaryDirectory()
+        let workspace = try makeWorkspace(dir)
+        _ = try appendRaw(workspace, (0..<10).map { Array("entry \($0)".utf8) })
+        let folder = dir.url.appendingPathComponent("published")
+        _ = try workspace.publish(to: folder, entries: false)
+        let published = try Data(contentsOf: folder.appendingPathComponent("checkpoint"))
+
+        // Another log's folder (another workspace, another origin) is refused, its checkpoint kept.
+        let otherDir = TemporaryDirectory()
+        let other = try makeWorkspace(otherDir, trial: "OTHER-1")
+        _ = try appendRaw(other, [Array("x".utf8)])
+        #expect(throws: PublishError.self) { try other.publish(to: folder, entries: false) }
+        #expect(try Data(contentsOf: folder.appendingPathComponent("checkpoint")) == published)
+
+        // A checkpoint larger than the log's (a restored backup of the workspace) is refused.
+        var text = String(decoding: published, as: UTF8.self)
+        text = text.replacingOccurrences(of: "\n10\n", with: "\n11\n")
+        try Data(text.utf8).write(to: folder.appendingPathComponent("checkpoint"))
+        #expect(throws: PublishError.self) { try workspace.publish(to: folder, entries: false) }
+        // Garbage in place of the checkpoint is refused too.
+        try Data("not a checkpoint".utf8).write(to: folder.appendingPathComponent("checkpoint"))
+        #expect(throws: PublishError.self) { try workspace.publish(to: folder, entries: false) }
+    }
+
     @Test func anEntryTooLargeForABundleIsAClearError() throws {
         let dir = TemporaryDirectory()
         let workspace = try makeWorkspace(dir)
