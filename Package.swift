@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // Exact rational sums (the mean PDC is the mean of exact fractions, rounded once).
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // HTTP: `trialchain serve` (the tlog-tiles read API straight from the workspace).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -74,10 +76,14 @@ let package = Package(
             "Workspace", "Ingest", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // The HTTP read API (C2SP tlog-tiles) over a workspace: routes, cache headers, access log.
+        .target(name: "LedgerServer", dependencies: [
+            "Workspace", "MerkleLog", "SignedNote", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Audit", "Pipeline",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
@@ -107,6 +113,10 @@ let package = Package(
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerServerTests", dependencies: [
+            "LedgerServer", "Workspace", "MerkleLog", "SignedNote",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),

@@ -148,3 +148,45 @@ public struct Tile: Equatable, Sendable {
         "tile/\(level)/\(Tile.pathElement(index))" + (isFull ? "" : ".p/\(width)")
     }
 }
+
+/// A parsed c2sp.org/tlog-tiles resource path: a hash tile `tile/<L>/<N>[.p/<W>]` or an entry
+/// bundle `tile/entries/<N>[.p/<W>]`. Only the canonical spelling parses (3-digit groups, `x` on
+/// all but the last, no leading `x000`, widths 1–255), so one resource has one path.
+public struct TilePath: Equatable, Sendable {
+    /// The tile level, or nil for an entry bundle.
+    public let level: Int?
+    public let index: UInt64
+    /// 256 for a full tile, 1–255 for a partial one.
+    public let width: Int
+
+    /// Parses a path such as `tile/0/x001/234.p/7` (without a leading slash).
+    public init?(_ path: String) {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3, parts[0] == "tile" else { return nil }
+        if parts[1] == "entries" {
+            level = nil
+        } else {
+            guard let l = Int(parts[1]), l >= 0, l < 64, String(l) == parts[1] else { return nil }
+            level = l
+        }
+        parts.removeFirst(2)
+        var width = 256
+        if parts.count >= 2, parts[parts.count - 2].hasSuffix(".p") {
+            let w = parts.removeLast()
+            guard let value = Int(w), value >= 1, value <= 255, String(value) == w else { return nil }
+            width = value
+            parts[parts.count - 1] = String(parts[parts.count - 1].dropLast(2))
+        }
+        var index: UInt64 = 0
+        for (offset, part) in parts.enumerated() {
+            let last = offset == parts.count - 1
+            let digits = last ? Substring(part) : (part.hasPrefix("x") ? part.dropFirst() : "")
+            guard digits.count == 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let group = UInt64(digits),
+                  index <= (UInt64.max - group) / 1000 else { return nil }
+            index = index * 1000 + group
+        }
+        guard Tile.pathElement(index) == parts.joined(separator: "/") else { return nil }
+        self.index = index
+        self.width = width
+    }
+}

@@ -6,7 +6,7 @@ import Workspace
 /// `trialchain`: the command-line front of TrialChain. Each subcommand is a thin shell over the
 /// library; all the work happens in the modules it calls.
 @main
-struct TrialChainCommand: ParsableCommand {
+struct TrialChainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trialchain",
         abstract: "Clinical-trial provenance: ingest, anchor in a verifiable ledger, verify.",
@@ -43,14 +43,18 @@ struct TrialChainCommand: ParsableCommand {
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
             ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self, WitnessCommand.self,
-            InstallCommand.self, PublishCommand.self,
+            InstallCommand.self, PublishCommand.self, ServeCommand.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let failure as IntegrityFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
@@ -81,6 +85,6 @@ struct TrialChainCommand: ParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer", "TrialChainCLI"].contains(String(module))
     }
 }

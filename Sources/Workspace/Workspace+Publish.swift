@@ -86,8 +86,7 @@ extension Workspace {
                 }
                 try LedgerStore(db).forEachEntry { entry in
                     guard entry.index < size else { return }
-                    guard entry.entry.count <= 0xFFFF else { throw PublishError.entryTooLarge(index: entry.index, bytes: entry.entry.count) }
-                    bundle += [UInt8(entry.entry.count >> 8), UInt8(entry.entry.count & 0xFF)] + entry.entry
+                    try Workspace.appendBundled(entry.entry, index: entry.index, to: &bundle)
                     count += 1
                     if count == 256 { try flush(partial: false) }
                 }

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import MerkleLog
+import Workspace
+
+/// The HTTP read API of a workspace's log, in the c2sp.org/tlog-tiles layout:
+/// `GET /checkpoint` (the latest signed checkpoint with its cosignatures, cached a few seconds),
+/// `GET /tile/<L>/<N>[.p/<W>]` (hashes: public; full tiles cached as immutable) and
+/// `GET /tile/entries/<N>[.p/<W>]` (entries name pseudonymous participants: they need a bearer
+/// token, and until tokens exist every request for them is refused with 401).
+public struct LedgerServer: Sendable {
+    /// How long clients may cache the checkpoint, in seconds.
+    public static let checkpointMaxAge = 5
+    let workspace: Workspace
+    let accessLog: @Sendable (String) -> Void
+
+    /// - parameter accessLog: receives one line per request (method, path without the query,
+    ///   status, bytes, milliseconds); never the request's headers, so never a token.
+    public init(workspace: Workspace, accessLog: @escaping @Sendable (String) -> Void) {
+        self.workspace = workspace
+        self.accessLog = accessLog
+    }
+
+    /// The routes, with the access log around them.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: AccessLogMiddleware(log: accessLog))
+        let workspace = self.workspace
+        router.get("checkpoint") { _, _ -> Response in
+            let note = try workspace.cosignedCheckpoint()
+            return Self.response(Array(note.utf8), contentType: "text/plain; charset=utf-8",
+                                 cacheControl: "public, max-age=\(Self.checkpointMaxAge)")
+        }
+        router.get("tile/**") { request, _ -> Response in
+            guard let path = TilePath(String(request.uri.path.dropFirst())) else {
+                throw HTTPError(.notFound, message: "not a tlog-tiles path: tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
+            }
+            if path.level == nil {
+                throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"trialchain\""],
+                                message: "entry bundles name pseudonymous participants and need a bearer token")
+            }
+            guard let bytes = try workspace.tileResource(path) else {
+                throw HTTPError(.notFound, message: "no such tile in the tree of the latest checkpoint")
+            }
+            // A full tile never changes; a partial one is replaced by the full tile as the log grows.
+            return Self.response(bytes, contentType: "application/octet-stream",
+                                 cacheControl: path.width == 256 ? "public, max-age=31536000, immutable" : "public, max-age=\(Self.checkpointMaxAge)")
+        }
+        return router
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
+    public func run(hostname: String, port: Int) async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(hostname, port: port), serverName: "trialchain"))
+        try await app.runService()
+    }
+
+    static func response(_ bytes: [UInt8], contentType: String, cacheControl: String) -> Response {
+        Response(status: .ok,
+                 headers: [.contentType: contentType, .cacheControl: cacheControl],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

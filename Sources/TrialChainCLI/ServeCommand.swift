@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import LedgerServer
+import Workspace
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ledger's tlog-tiles read API over HTTP, straight from the workspace.",
+        discussion: """
+            GET /checkpoint (the latest signed checkpoint with its cosignatures; cached \
+            \(LedgerServer.checkpointMaxAge) s) and GET /tile/<L>/<N>[.p/<W>] (hashes; full tiles \
+            cached as immutable) are public. GET /tile/entries/<N>[.p/<W>] reveals pseudonymous \
+            participant ids and answers 401 (bearer tokens are not built yet; to share entries, \
+            `trialchain publish --entries` into a folder behind your own access control).
+
+            Listens on 127.0.0.1 unless told otherwise. For TLS, put it behind a reverse proxy \
+            (see the README). One access-log line per request goes to standard error; SIGINT or \
+            SIGTERM finishes the requests in flight, then exits.
+
+            Example: trialchain serve --port 8080
+            """)
+
+    @OptionGroup var options: WorkspaceOptions
+
+    @Option(help: "The address to listen on (0.0.0.0: every interface).")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    func run() async throws {
+        let workspace = try options.openReadOnly()
+        let server = LedgerServer(workspace: workspace) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        FileHandle.standardError.write(Data("serving \(workspace.origin) on http://\(hostname):\(port)/ (Ctrl-C stops)\n".utf8))
+        try await server.run(hostname: hostname, port: port)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerServer
+import MerkleLog
+import SignedNote
+import Synchronization
+import Testing
+@testable import Workspace
+
+/// Issue 15: `trialchain serve`, the tlog-tiles read API straight from the workspace.
+@Suite("Serving the log over HTTP")
+struct ServeTests {
+    /// Lines the server logged.
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    /// A workspace in a temporary folder with `count` entries, each signed in one checkpoint.
+    func workspace(entries count: Int) throws -> (Workspace, URL, [[UInt8]]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let clock = TrialClock(fixed: Date(timeIntervalSince1970: 1_795_000_000))
+        let workspace = try Workspace.create(at: folder.appendingPathComponent("ws"), trialID: "DEMO-2026-001",
+                                             origin: "example.org/trials/DEMO-2026-001", clock: clock)
+        let entries = (0..<count).map { Array("entry \($0)".utf8) }
+        let signer = try workspace.signer(.ledger)
+        _ = try workspace.write { db in
+            try LedgerStore(db).append(entries, signer: signer, origin: workspace.origin, signedAt: clock.timestamp)
+        }
+        return (workspace, folder, entries)
+    }
+
+    @Test func checkpointAndTilesAreServedWithTheirCacheHeaders() async throws {
+        let (workspace, folder, entries) = try workspace(entries: 260)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = Lines()
+        let app = Application(router: LedgerServer(workspace: workspace, accessLog: log.append).router())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/checkpoint", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "public, max-age=5")
+                let note = try SignedNote(parsing: String(buffer: response.body))
+                _ = try note.verify(trusting: [workspace.ledgerKey])
+                #expect(try Checkpoint(parsing: note.text).size == 260)
+            }
+            try await client.execute(uri: "/tile/0/000", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                let bytes = Array(buffer: response.body)
+                #expect(bytes == entries.prefix(256).flatMap { RFC6962.leafHash($0).bytes })
+            }
+            try await client.execute(uri: "/tile/0/001.p/4", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "public, max-age=5")
+                #expect(Array(buffer: response.body) == entries.suffix(4).flatMap { RFC6962.leafHash($0).bytes })
+            }
+            // Past the signed size, non-canonical spellings, other paths: 404.
+            for uri in ["/tile/0/001", "/tile/0/001.p/5", "/tile/1/000", "/tile/0/x000/001.p/4", "/tile/00/000",
+                        "/tile/0/000.p/0", "/tile/0/000.p/256", "/tile/0/1", "/tile/x/000", "/objects", "/"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                }
+            }
+        }
+        #expect(log.all.count == 14)
+        #expect(log.all.first?.contains(" GET /checkpoint 200 ") == true)
+    }
+
+    @Test func entriesNeedATokenAndNoTokenOrQueryIsEverLogged() async throws {
+        let (workspace, folder, _) = try workspace(entries: 3)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = Lines()
+        let app = Application(router: LedgerServer(workspace: workspace, accessLog: log.append).router())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/tile/entries/000.p/3", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                #expect(!String(buffer: response.body).contains("entry 0"))
+            }
+            try await client.execute(uri: "/tile/entries/000.p/3?token=s3cret-query", method: .get,
+                                     headers: [.authorization: "Bearer s3cret-header"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+        #expect(log.all.count == 2)
+        #expect(log.all.allSatisfy { $0.contains(" GET /tile/entries/000.p/3 401 ") })
+        #expect(!log.all.joined().contains("s3cret"))
+    }
+
+    @Test func tilePathsParseOnlyInTheirCanonicalSpelling() {
+        #expect(TilePath("tile/0/x001/x234/067.p/8")?.index == 1_234_067)
+        #expect(TilePath("tile/0/x001/x234/067.p/8")?.width == 8)
+        #expect(TilePath("tile/3/000")?.level == 3)
+        #expect(TilePath("tile/entries/x001/000")?.level == nil)
+        #expect(TilePath("tile/entries/x001/000")?.index == 1000)
+        for bad in ["tile/0/x000/001", "tile/0/01", "tile/0/0001", "tile/-1/000", "tile/64/000", "tile/0/000.p/007",
+                    "tile/0/000.p/", "tile/0/x001", "tile/0/001/002", "tile/0/000/", "tiles/0/000", "tile/0/+01"] {
+            #expect(TilePath(bad) == nil, "\(bad)")
+        }
+        // Every index's own path parses back to it.
+        for index: UInt64 in [0, 1, 999, 1000, 1_234_067, UInt64.max / 256] {
+            #expect(TilePath("tile/1/" + Tile.pathElement(index))?.index == index)
+        }
+    }
+}
