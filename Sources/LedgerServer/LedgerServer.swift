@@ -7,7 +7,7 @@ import Workspace
 /// `GET /checkpoint` (the latest signed checkpoint with its cosignatures, cached a few seconds),
 /// `GET /tile/<L>/<N>[.p/<W>]` (hashes: public; full tiles cached as immutable) and
 /// `GET /tile/entries/<N>[.p/<W>]` (entries name pseudonymous participants: they need a bearer
-/// token, and until tokens exist every request for them is refused with 401).
+/// token of a role that may read them, `monitor` or `auditor`: 401 without one, 403 for another role).
 public struct LedgerServer: Sendable {
     /// How long clients may cache the checkpoint, in seconds.
     public static let checkpointMaxAge = 5
@@ -36,17 +36,34 @@ public struct LedgerServer: Sendable {
                 throw HTTPError(.notFound, message: "not a tlog-tiles path: tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
             }
             if path.level == nil {
-                throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"trialchain\""],
-                                message: "entry bundles name pseudonymous participants and need a bearer token")
+                let token = try Self.bearer(request, workspace: workspace)
+                guard token.role.readsEntries else {
+                    throw HTTPError(.forbidden, message: "the token \"\(token.name)\" (\(token.role)) may not read entries; monitor and auditor tokens may")
+                }
             }
             guard let bytes = try workspace.tileResource(path) else {
                 throw HTTPError(.notFound, message: "no such tile in the tree of the latest checkpoint")
             }
             // A full tile never changes; a partial one is replaced by the full tile as the log grows.
             return Self.response(bytes, contentType: "application/octet-stream",
-                                 cacheControl: path.width == 256 ? "public, max-age=31536000, immutable" : "public, max-age=\(Self.checkpointMaxAge)")
+                                 cacheControl: (path.level == nil ? "private" : "public") + (path.width == 256 ? ", max-age=31536000, immutable" : ", max-age=\(Self.checkpointMaxAge)"))
         }
         return router
+    }
+
+    /// The token in force that the request's `Authorization: Bearer` header presents.
+    /// - throws: 401 without a bearer token or with one not in force.
+    static func bearer(_ request: Request, workspace: Workspace) throws -> AccessToken {
+        let challenge = "Bearer realm=\"trialchain\""
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge],
+                            message: "entries name pseudonymous participants: send a bearer token (Authorization: Bearer …; `trialchain token create`)")
+        }
+        guard let token = try workspace.authorize(bearer: String(header.dropFirst(7))) else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge + ", error=\"invalid_token\""],
+                            message: "the bearer token is not in force (revoked, or never created here)")
+        }
+        return token
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.

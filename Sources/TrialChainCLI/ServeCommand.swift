@@ -11,8 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
             GET /checkpoint (the latest signed checkpoint with its cosignatures; cached \
             \(LedgerServer.checkpointMaxAge) s) and GET /tile/<L>/<N>[.p/<W>] (hashes; full tiles \
             cached as immutable) are public. GET /tile/entries/<N>[.p/<W>] reveals pseudonymous \
-            participant ids and answers 401 (bearer tokens are not built yet; to share entries, \
-            `trialchain publish --entries` into a folder behind your own access control).
+            participant ids: it needs `Authorization: Bearer <token>` of a monitor or auditor \
+            token (`trialchain token create`); 401 without a token in force, 403 for another role.
 
             Listens on 127.0.0.1 unless told otherwise. For TLS, put it behind a reverse proxy \
             (see the README). One access-log line per request goes to standard error; SIGINT or \

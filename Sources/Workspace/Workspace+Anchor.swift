@@ -32,6 +32,10 @@ extension Workspace {
             throw WorkspaceError.unreadableFile(path: Workspace.trustPolicySubject,
                 reason: "a file anchored under this name would become the trust policy; change the policy with `trialchain trust add`, or anchor the file under another path")
         }
+        if files.contains(where: { $0.name == Workspace.accessTokensSubject }) {
+            throw WorkspaceError.unreadableFile(path: Workspace.accessTokensSubject,
+                reason: "a file anchored under this name would become the list of HTTP bearer tokens; manage tokens with `trialchain token`, or anchor the file under another path")
+        }
         return try anchorFiles(files)
     }
 

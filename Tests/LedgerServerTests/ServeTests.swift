@@ -69,6 +69,69 @@ struct ServeTests {
         #expect(log.all.first?.contains(" GET /checkpoint 200 ") == true)
     }
 
+    @Test func entriesAreServedToMonitorAndAuditorTokensOnlyUntilRevoked() async throws {
+        let (workspace, folder, entries) = try workspace(entries: 3)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let monitor = try workspace.createAccessToken(name: "CRO monitor", role: .monitor)
+        let auditor = try workspace.createAccessToken(name: "Auditor A", role: .auditor)
+        let site = try workspace.createAccessToken(name: "Site 01", role: .site("S01"))
+        #expect(throws: WorkspaceError.self) { try workspace.createAccessToken(name: "CRO monitor", role: .auditor) }
+        // Three anchors: the ledger now holds 6 entries; the bundle of the signed size holds them all.
+        let size = try workspace.read { try $0.checkpoint().size }
+        #expect(size == 6)
+        let log = Lines()
+        let app = Application(router: LedgerServer(workspace: workspace, accessLog: log.append).router())
+        let uri = "/tile/entries/000.p/\(size)"
+        try await app.test(.router) { client in
+            for token in [monitor, auditor] {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.cacheControl]?.hasPrefix("private") == true)
+                    let bytes = Array(buffer: response.body)
+                    #expect(Array(bytes.prefix(2 + entries[0].count)) == [0, UInt8(entries[0].count)] + entries[0])
+                }
+            }
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(site)"]) { response in
+                #expect(response.status == .forbidden)
+            }
+            // A near miss (last character changed), another scheme, an empty bearer: 401.
+            let nearMiss = String(monitor.dropLast()) + (monitor.last == "A" ? "B" : "A")
+            for header in ["Bearer \(nearMiss)", "Basic \(monitor)", "Bearer ", "bearer \(monitor)"] {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: header]) { response in
+                    #expect(response.status == .unauthorized, "\(header.prefix(8))")
+                }
+            }
+        }
+        // Revoked: refused from the next request on, and the change is anchored.
+        try workspace.revokeAccessToken(name: "CRO monitor")
+        #expect(try workspace.read { try $0.checkpoint().size } == 7)
+        try await app.test(.router) { client in
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(monitor)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(auditor)"]) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(try workspace.accessTokens().map(\.name) == ["Auditor A", "Site 01"])
+        #expect(throws: WorkspaceError.self) { try workspace.revokeAccessToken(name: "CRO monitor") }
+        // No token is stored: not in the database, not among the objects; never logged.
+        var stored = Data()
+        let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        while let file = enumerator?.nextObject() as? URL {
+            if let data = FileManager.default.contents(atPath: file.path) { stored.append(data) }
+        }
+        for token in [monitor, auditor, site] {
+            #expect(stored.range(of: Data(token.utf8)) == nil)
+            #expect(stored.range(of: Data(token.dropFirst(4).prefix(20).utf8)) == nil)
+            #expect(!log.all.joined().contains(token))
+        }
+        // The token list is anchored under its reserved name: `anchor` may not forge one.
+        let forged = folder.appendingPathComponent("forged.json")
+        try Data(#"{"tokens":[],"version":1}"#.utf8).write(to: forged)
+        #expect(throws: WorkspaceError.self) { try workspace.anchor([(url: forged, name: "access-tokens.json")]) }
+    }
+
     @Test func entriesNeedATokenAndNoTokenOrQueryIsEverLogged() async throws {
         let (workspace, folder, _) = try workspace(entries: 3)
         defer { try? FileManager.default.removeItem(at: folder) }
