@@ -67,8 +67,11 @@ public struct LedgerServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
-    public func run(hostname: String, port: Int) async throws {
-        let app = Application(router: router(), configuration: .init(address: .hostname(hostname, port: port), serverName: "trialchain"))
+    /// - parameter listening: called once the server listens, with the port it bound (the one
+    ///   asked for, or the one the system chose for port 0).
+    public func run(hostname: String, port: Int, listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(hostname, port: port), serverName: "trialchain"),
+                              onServerRunning: { channel in listening(channel.localAddress?.port ?? port) })
         try await app.runService()
     }
 

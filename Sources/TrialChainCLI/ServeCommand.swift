@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on (0.0.0.0: every interface).")
     var hostname = "127.0.0.1"
 
-    @Option(help: "The port to listen on.")
+    @Option(help: "The port to listen on (0: one the system chooses, printed when listening).")
     var port = 8080
 
     func run() async throws {
@@ -34,7 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
         let server = LedgerServer(workspace: workspace) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        FileHandle.standardError.write(Data("serving \(workspace.origin) on http://\(hostname):\(port)/ (Ctrl-C stops)\n".utf8))
-        try await server.run(hostname: hostname, port: port)
+        let (origin, hostname) = (workspace.origin, hostname)
+        try await server.run(hostname: hostname, port: port) { bound in
+            FileHandle.standardError.write(Data("serving \(origin) on http://\(hostname):\(bound)/ (Ctrl-C stops)\n".utf8))
+        }
     }
 }

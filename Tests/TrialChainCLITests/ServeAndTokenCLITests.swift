@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Issue 15 from the command line: tokens as a coordinator manages them, and `serve`'s shutdown.
+@Suite("trialchain token and serve", .serialized)
+struct ServeAndTokenCLITests {
+    @Test func aTokenIsPrintedOnceListedByNameAndRevokedAsAnAnchoredChange() throws {
+        let sandbox = CLISandbox()
+        #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
+        let created = try sandbox.run(["token", "create", "--name", "CRO monitor", "--role", "monitor"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let token = created.stdout.trimmingCharacters(in: .newlines)
+        #expect(token.hasPrefix("tct_") && token.count == 47 && !token.contains("\n"))
+
+        let listed = try sandbox.run(["token", "list"])
+        #expect(listed.stdout.contains("CRO monitor\tmonitor") && !listed.stdout.contains(token))
+
+        let badRole = try sandbox.run(["token", "create", "--name", "x", "--role", "sponsor"])
+        #expect(badRole.status == 2 && badRole.stderr.contains("expected monitor, auditor or site:<id>"))
+        let duplicate = try sandbox.run(["token", "create", "--name", "CRO monitor", "--role", "auditor"])
+        #expect(duplicate.status == 2 && duplicate.stderr.contains("revoke the old one first"), "\(duplicate.stderr)")
+        let unknown = try sandbox.run(["token", "revoke", "nobody"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no token named \"nobody\""), "\(unknown.stderr)")
+
+        #expect(try sandbox.run(["token", "revoke", "CRO monitor"]).status == 0)
+        #expect(try sandbox.run(["token", "list"]).stdout == "no tokens in force\n")
+        // Both changes are anchored entries, and the workspace verifies.
+        let log = try sandbox.run(["log"])
+        #expect(log.stdout.components(separatedBy: "access-tokens.json").count - 1 == 2, "\(log.stdout)")
+        let verified = try sandbox.run(["verify"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+    }
+
+    @Test func serveStopsCleanlyOnSIGTERM() throws {
+        let sandbox = CLISandbox()
+        #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
+        let process = Process()
+        process.executableURL = CLISandbox.binary
+        process.arguments = ["serve", "--port", "0", "--workspace", sandbox.workspace.path]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait for the server to say it listens, then ask it to stop.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("(Ctrl-C stops)") {
+            seen.append(err.fileHandleForReading.availableData)
+        }
+        let said = String(decoding: seen, as: UTF8.self)
+        // Port 0: the line names the port the system chose.
+        #expect(said.contains("serving trialchain.local/trials/DEMO-2026-001 on http://127.0.0.1:") && !said.contains(":0/"), "\(said)")
+        kill(process.processIdentifier, SIGTERM)
+        let stop = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < stop { usleep(10_000) }
+        let stopped = !process.isRunning
+        if !stopped { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(stopped && process.terminationStatus == 0)
+    }
+}
