@@ -56,9 +56,7 @@ extension Workspace {
     /// - throws: `WorkspaceError.ledgerInconsistent` when the anchored list's blob is missing or altered.
     public func accessTokens() throws -> [AccessToken] {
         try read { ledger in
-            guard let sha256 = try String.fetchOne(ledger.db, sql: "SELECT sha256 FROM anchored_files WHERE name = ? ORDER BY entry_idx DESC LIMIT 1",
-                                                   arguments: [Workspace.accessTokensSubject]) else { return [] }
-            let bytes = try Workspace.objectBytes(sha256: sha256, name: "the anchored token list", in: objects)
+            guard let (_, bytes) = try latestAnchored(Workspace.accessTokensSubject, what: "the anchored token list", ledger.db) else { return [] }
             return try Workspace.parseAccessTokens(bytes)
         }
     }

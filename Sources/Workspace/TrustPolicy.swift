@@ -97,12 +97,19 @@ extension Workspace {
 
     /// The trust policy in force, read on a connection the caller holds (inside a write, say).
     func trustPolicy(_ db: Database) throws -> TrustPolicy {
-            if let sha256 = try String.fetchOne(db, sql: "SELECT sha256 FROM anchored_files WHERE name = ? ORDER BY entry_idx DESC LIMIT 1",
-                                                arguments: [Workspace.trustPolicySubject]) {
-                let bytes = try Workspace.objectBytes(sha256: sha256, name: "the anchored trust policy", in: objects)
+            if let (sha256, bytes) = try latestAnchored(Workspace.trustPolicySubject, what: "the anchored trust policy", db) {
                 return try TrustPolicy(bytes: bytes, file: "the anchored trust policy (sha256 \(sha256.prefix(12))…)")
             }
             return TrustPolicy(signers: [.init(key: operatorKey, name: try genesisOperatorName(db), maySign: ["*"])])
+    }
+
+    /// The latest version of a file anchored under a reserved name (the trust policy, the token
+    /// list): its digest and its bytes, checked against the digest.
+    /// - throws: `WorkspaceError.ledgerInconsistent` when its blob is missing or altered.
+    func latestAnchored(_ name: String, what: String, _ db: Database) throws -> (sha256: String, bytes: [UInt8])? {
+        guard let sha256 = try String.fetchOne(db, sql: "SELECT sha256 FROM anchored_files WHERE name = ? ORDER BY entry_idx DESC LIMIT 1",
+                                               arguments: [name]) else { return nil }
+        return (sha256, try Workspace.objectBytes(sha256: sha256, name: what, in: objects))
     }
 
     /// The genesis operator's printed name: the one in the first entry the operator signed; before

@@ -62,7 +62,7 @@ extension Workspace {
             while let row = try full.next() {
                 let level: Int = row["level"], index = UInt64(row["idx"] as Int64)
                 guard let tile = Tile(level: level, index: index, width: 256, encoded: Array(row["hashes"] as Data)) else { continue }
-                try count(write(Array(tile.base.flatMap(\.bytes)), to: folder.appendingPathComponent(tile.path), immutable: true))
+                try count(write(tile.publishedBytes, to: folder.appendingPathComponent(tile.path), immutable: true))
             }
             for (level, width) in TileAppender.partialWidths(size: size).enumerated() where width > 0 {
                 let index = size >> UInt64(Tile.height * (level + 1))
@@ -71,7 +71,7 @@ extension Workspace {
                       let tile = Tile(level: level, index: index, width: width, encoded: Array(data)) else {
                     throw PublishError.storage("the right-edge tile \(level)/\(index) of width \(width) is not stored; run `trialchain verify`")
                 }
-                try count(write(Array(tile.base.flatMap(\.bytes)), to: folder.appendingPathComponent(tile.path), immutable: false))
+                try count(write(tile.publishedBytes, to: folder.appendingPathComponent(tile.path), immutable: false))
             }
             if entries {
                 var bundle: [UInt8] = []

@@ -30,7 +30,7 @@ extension Workspace {
             guard let data = try Data.fetchOne(ledger.db, sql: "SELECT hashes FROM ledger_tiles WHERE level = ? AND idx = ? AND width = ?",
                                                arguments: [level, Int64(path.index), path.width]),
                   let tile = Tile(level: level, index: path.index, width: path.width, encoded: Array(data)) else { return nil }
-            return Array(tile.base.flatMap(\.bytes))
+            return tile.publishedBytes
         }
     }
 
@@ -40,4 +40,9 @@ extension Workspace {
         bundle += [UInt8(entry.count >> 8), UInt8(entry.count & 0xFF)]
         bundle += entry
     }
+}
+
+extension Tile {
+    /// The bytes tlog-tiles publishes for a tile: its base row, 32 bytes per hash.
+    var publishedBytes: [UInt8] { Array(base.flatMap(\.bytes)) }
 }
