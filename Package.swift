@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Audit", targets: ["Audit"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Witnessing", targets: ["Witnessing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,14 +77,19 @@ let package = Package(
             "Workspace", "Ingest", "Contracts", "Reports", "MerkleLog", "SignedNote", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        // The HTTP read API (C2SP tlog-tiles) over a workspace: routes, cache headers, access log.
+        // Witnessing (C2SP tlog-witness): the witness's decisions and state, the request format,
+        // the witness list's client that sends each new checkpoint and keeps the cosignatures,
+        // and witness policies (k of n) for verify.
+        .target(name: "Witnessing", dependencies: ["Workspace", "SignedNote", "MerkleLog", "Attestation"]),
+        // The HTTP front ends (Hummingbird): the log's tlog-tiles read API over a workspace, and a
+        // witness's tlog-witness API; cache headers, tokens, access log.
         .target(name: "LedgerServer", dependencies: [
-            "Workspace", "MerkleLog", "SignedNote", .product(name: "Hummingbird", package: "hummingbird"),
+            "Workspace", "Witnessing", "MerkleLog", "SignedNote", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [
-            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer",
+            "MerkleLog", "SignedNote", "Attestation", "Workspace", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer", "Witnessing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "TrialChainBench", dependencies: [
@@ -107,7 +113,7 @@ let package = Package(
         ], resources: [.copy("Corpus")]),
         .testTarget(name: "ContractsTests", dependencies: ["Contracts", "Ingest", "Workspace", "Attestation"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Contracts", "Ingest", "Workspace", "Attestation"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline", "MerkleLog", "SignedNote", "Attestation",
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Witnessing", "Workspace", "Ingest", "Contracts", "Reports", "Pipeline", "MerkleLog", "SignedNote", "Attestation",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
@@ -117,6 +123,10 @@ let package = Package(
             "LedgerServer", "Workspace", "MerkleLog", "SignedNote",
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "WitnessingTests", dependencies: [
+            "Witnessing", "LedgerServer", "Workspace", "MerkleLog", "SignedNote",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], resources: [.copy("Vectors")]),
         .testTarget(name: "CInteropTests", dependencies: ["CLibXML2", "CLibCSV"]),
         .testTarget(name: "TrialChainCLITests", dependencies: [
             "MerkleLog", "SignedNote", "TrialChainCLI", .product(name: "GRDB", package: "GRDB.swift"),

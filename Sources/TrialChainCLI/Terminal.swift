@@ -12,6 +12,16 @@ enum Terminal {
         FileHandle.standardError.write(Data("trialchain: error: \(lines.joined(separator: "\n"))\n".utf8))
     }
 
+    /// A warning: something the user should act on, though the command did its work.
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("trialchain: warning: \(escaped(message))\n".utf8))
+    }
+
+    /// A line of status on standard error (printed whether or not it is a terminal).
+    static func status(_ message: String) {
+        FileHandle.standardError.write(Data("\(escaped(message))\n".utf8))
+    }
+
     /// Text from input files (names, values) with control characters written as `\u{…}`, so that
     /// a file name holding a newline cannot print as another line.
     static func escaped(_ text: String) -> String { InputPath.printable(text) }

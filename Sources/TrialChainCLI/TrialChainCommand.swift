@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import Witnessing
 import Foundation
 import Workspace
 
@@ -55,6 +56,11 @@ struct TrialChainCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            // The ledger grew: its new checkpoint goes to the witnesses (their refusals are reported,
+            // the command's work stays done).
+            if let writer = command as? WritesLedger {
+                _ = try? await WitnessPush.push(writer.options, quietWhenNone: true)
+            }
         } catch let failure as IntegrityFailure {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
@@ -85,6 +91,6 @@ struct TrialChainCommand: AsyncParsableCommand {
     /// Errors from TrialChain's modules (as opposed to argument parsing or help requests).
     private static func isOurs(_ error: Error) -> Bool {
         let module = String(reflecting: type(of: error)).split(separator: ".").first ?? ""
-        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer", "TrialChainCLI"].contains(String(module))
+        return ["Workspace", "MerkleLog", "SignedNote", "Attestation", "Ingest", "Contracts", "Reports", "Audit", "Pipeline", "LedgerServer", "Witnessing", "TrialChainCLI"].contains(String(module))
     }
 }

@@ -4,6 +4,7 @@ import Audit
 import Contracts
 import Foundation
 import SignedNote
+import Witnessing
 import Workspace
 
 struct VerifyCommand: ParsableCommand {
@@ -38,6 +39,11 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("witness"), help: ArgumentHelp("Require a valid cosignature of the latest checkpoint by this witness key (repeatable).", valueName: "vkey"))
     var witnesses: [String] = []
+
+    @Option(name: .customLong("witness-policy"), help: ArgumentHelp(
+        "Require the witness quorum of this policy file (witness network format: witness/group/quorum lines) on the latest checkpoint.",
+        valueName: "file"))
+    var witnessPolicy: String?
 
     @Option(name: .customLong("max-bundle-bytes"), help: ArgumentHelp("With --bundle: unpack at most this many bytes (default 16 GiB).", valueName: "n"))
     var maxBundleBytes: Int64 = TrialBundle.defaultMaximumTotalBytes
@@ -74,8 +80,13 @@ struct VerifyCommand: ParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read trust policy \(path)") }
             return try TrustPolicy(bytes: Array(data), file: path)
         }
+        let quorumPolicy = try witnessPolicy.map { path -> WitnessPolicy in
+            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("cannot read witness policy \(path)") }
+            do { return try WitnessPolicy(text: String(decoding: data, as: UTF8.self), file: path) } catch { throw UsageError("\(error)") }
+        }
         let started = Date()
         let report: LedgerReport
+        var quorum: (size: UInt64, cosigned: [String])?
         var reexecution: ReexecutionReport?
         var witnessedSize: UInt64?
         do {
@@ -87,6 +98,14 @@ struct VerifyCommand: ParsableCommand {
                     do { return try NoteVerifierKey(text) } catch { throw UsageError("--witness \(text): \(error)") }
                 }
                 witnessedSize = try workspace.checkWitnesses(keys)
+            }
+            if let quorumPolicy {
+                let latest = try workspace.read { try $0.checkpoint() }
+                do {
+                    quorum = (latest.size, try quorumPolicy.check(try workspace.cosignedCheckpoint(size: latest.size), logKey: workspace.ledgerKey))
+                } catch let failure as WitnessPolicyError {
+                    throw IntegrityFailure.witness(name: "policy \(witnessPolicy ?? "")", reason: "not met by the latest checkpoint (size \(latest.size)): \(failure)")
+                }
             }
             if reexecute {
                 reexecution = try Reexecutor(workspace: workspace).run { done, total in
@@ -113,6 +132,7 @@ struct VerifyCommand: ParsableCommand {
                                  "unanchored": .array(report.reports.unanchored.map(JSONValue.string))],
             ]
             if let size = report.externalCheckpointSize { object["external_checkpoint_size"] = .integer(Int64(size)) }
+            if let quorum { object["witness_quorum"] = ["size": .integer(Int64(quorum.size)), "cosigned": .array(quorum.cosigned.map(JSONValue.string))] }
             if let reexecution {
                 object["reexecuted"] = ["contract_runs": .integer(Int64(reexecution.contractRuns)), "report_runs": .integer(Int64(reexecution.reportRuns)),
                                         "outputs": .integer(Int64(reexecution.outputs)), "consent_indexes": .integer(Int64(reexecution.consentIndexes)),
@@ -153,6 +173,9 @@ struct VerifyCommand: ParsableCommand {
         }
         if let witnessedSize {
             print("  ✓ the latest checkpoint (size \(witnessedSize)) is cosigned by \(witnesses.count) required witness(es)")
+        }
+        if let quorum, let witnessPolicy {
+            print("  ✓ the latest checkpoint (size \(quorum.size)) meets the witness quorum of \(witnessPolicy): cosigned by \(quorum.cosigned.isEmpty ? "no witness (quorum none)" : quorum.cosigned.joined(separator: ", "))")
         }
         if let reexecution {
             print("  ✓ re-executed \(reexecution.contractRuns) contract runs and \(reexecution.reportRuns) report runs: \(reexecution.outputs) outputs identical byte for byte;"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attestation
 import Audit
+import Witnessing
 import Foundation
 import MerkleLog
 import SignedNote
@@ -9,8 +10,21 @@ import Workspace
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "witness",
-        abstract: "Act as a witness: cosign checkpoints that are consistent with what it saw before.",
-        subcommands: [Cosign.self])
+        abstract: "Witnesses: run one (serve, cosign), or configure the ones this log sends its checkpoints to (add, remove, list, push).",
+        discussion: """
+            A witness (c2sp.org/tlog-witness) cosigns a log's checkpoint only when it is consistent \
+            with the last one it cosigned, so a log cannot show two histories to two parties.
+
+            On the witness's machine:
+              trialchain keys generate --name witness.example.org --witness --out witness.key
+              trialchain witness serve --key witness.key --state witness-state.json --log LEDGER_VKEY
+
+            On the log's machine (each anchored as a new version of witnesses.json):
+              trialchain witness add http://witness.example.org:8081 WITNESS_VKEY
+              trialchain witness push     (also runs after every command that writes the ledger)
+              trialchain verify --witness-policy policy.txt
+            """,
+        subcommands: [Serve.self, Add.self, Remove.self, List.self, Push.self, Cosign.self])
 
     struct Cosign: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -58,7 +72,7 @@ struct WitnessCommand: ParsableCommand {
             let stateURL = URL(fileURLWithPath: state)
             let current = try WitnessState.load(stateURL)
             let timestamp = UInt64(max(0, TrialClock().now.timeIntervalSince1970))
-            let (signature, next) = try Audit.Witness.cosign(text, logKey: log, witness: witness, state: current, timestamp: timestamp) { from, to in
+            let (signature, next) = try Witnessing.Witness.cosign(text, logKey: log, witness: witness, state: current, timestamp: timestamp) { from, to in
                 if let proof {
                     guard let data = FileManager.default.contents(atPath: proof), let value = try? JSONValue.parse(data),
                           value["from"]?.integerValue == Int64(from), value["to"]?.integerValue == Int64(to),

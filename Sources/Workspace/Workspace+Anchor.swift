@@ -36,6 +36,10 @@ extension Workspace {
             throw WorkspaceError.unreadableFile(path: Workspace.accessTokensSubject,
                 reason: "a file anchored under this name would become the list of HTTP bearer tokens; manage tokens with `trialchain token`, or anchor the file under another path")
         }
+        if files.contains(where: { $0.name == Workspace.witnessesSubject }) {
+            throw WorkspaceError.unreadableFile(path: Workspace.witnessesSubject,
+                reason: "a file anchored under this name would become the list of witnesses; manage witnesses with `trialchain witness add` and `remove`, or anchor the file under another path")
+        }
         return try anchorFiles(files)
     }
 

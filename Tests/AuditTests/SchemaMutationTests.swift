@@ -1,4 +1,5 @@
 @testable import Audit
+import Witnessing
 import Foundation
 import GRDB
 import MerkleLog

@@ -1,4 +1,5 @@
 @testable import Audit
+@testable import Witnessing
 import Foundation
 import MerkleLog
 import SignedNote
