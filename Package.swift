@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LedgerServerTests", dependencies: [
-            "LedgerServer", "Workspace", "MerkleLog", "SignedNote",
+            "LedgerServer", "Workspace", "MerkleLog", "SignedNote", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WitnessingTests", dependencies: [

@@ -7,7 +7,8 @@ import Workspace
 /// `GET /checkpoint` (the latest signed checkpoint with its cosignatures, cached a few seconds),
 /// `GET /tile/<L>/<N>[.p/<W>]` (hashes: public; full tiles cached as immutable) and
 /// `GET /tile/entries/<N>[.p/<W>]` (entries name pseudonymous participants: they need a bearer
-/// token of a role that may read them, `monitor` or `auditor`: 401 without one, 403 for another role).
+/// token of a role that may read them, `monitor` or `auditor`: 401 without one, 403 for another role),
+/// and `GET /trust-policy/<sha256>` (a trust policy the ledger anchors, for monitors; same tokens).
 public struct LedgerServer: Sendable {
     /// How long clients may cache the checkpoint, in seconds.
     public static let checkpointMaxAge = 5
@@ -47,6 +48,19 @@ public struct LedgerServer: Sendable {
             // A full tile never changes; a partial one is replaced by the full tile as the log grows.
             return Self.response(bytes, contentType: "application/octet-stream",
                                  cacheControl: (path.level == nil ? "private" : "public") + (path.width == 256 ? ", max-age=31536000, immutable" : ", max-age=\(Self.checkpointMaxAge)"))
+        }
+        // The trust policies the ledger anchors, by digest: a monitor checks each entry's signer
+        // against the policy in force, and entries name only the policy's digest.
+        router.get("trust-policy/:sha256") { request, context -> Response in
+            let token = try Self.bearer(request, workspace: workspace)
+            guard token.role.readsEntries else {
+                throw HTTPError(.forbidden, message: "the token \"\(token.name)\" (\(token.role)) may not read trust policies; monitor and auditor tokens may")
+            }
+            guard let sha256 = context.parameters.get("sha256"), sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
+                  let bytes = try workspace.anchoredTrustPolicy(sha256: sha256) else {
+                throw HTTPError(.notFound, message: "no trust policy with that SHA-256 is anchored in this ledger")
+            }
+            return Self.response(bytes, contentType: "application/json", cacheControl: "private, max-age=31536000, immutable")
         }
         return router
     }

@@ -11,6 +11,18 @@ public struct MerkleFrontier: Sendable {
     /// An empty frontier.
     public init() {}
 
+    /// Resumes a frontier saved with `hashes` (one hash per set bit of `size`, largest first).
+    /// - returns: nil when the count does not match `size`.
+    public init?(size: UInt64, hashes: [TreeHash]) {
+        guard hashes.count == size.nonzeroBitCount else { return nil }
+        let heights = (0..<64).reversed().filter { size & (1 << UInt64($0)) != 0 }
+        self.stack = zip(heights, hashes).map { ($0, $1) }
+        self.size = size
+    }
+
+    /// The perfect subtree roots of the right edge, largest first (what `init(size:hashes:)` takes).
+    public var hashes: [TreeHash] { stack.map(\.hash) }
+
     /// Appends one leaf hash.
     public mutating func append(_ leafHash: TreeHash) {
         var carry = leafHash

@@ -44,7 +44,7 @@ struct TrialChainCommand: AsyncParsableCommand {
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
             ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self, WitnessCommand.self,
-            InstallCommand.self, PublishCommand.self, ServeCommand.self, TokenCommand.self,
+            InstallCommand.self, PublishCommand.self, ServeCommand.self, TokenCommand.self, MonitorCommand.self,
         ]
     )
 
@@ -68,6 +68,9 @@ struct TrialChainCommand: AsyncParsableCommand {
             Terminal.error("verification failed: \(failure)")
             Foundation.exit(1)
         } catch let failure as WitnessError {
+            Terminal.error("\(failure)")
+            Foundation.exit(failure.isIntegrityFailure ? 1 : 2)
+        } catch let failure as MonitorError {
             Terminal.error("\(failure)")
             Foundation.exit(failure.isIntegrityFailure ? 1 : 2)
         } catch let failure as BundleError {

@@ -36,3 +36,22 @@ public struct WitnessClient: Sendable {
                                body: Array(data.prefix(AddCheckpointRequest.maximumBodyBytes)))
     }
 }
+
+extension LogMonitor {
+    /// Reads a log over HTTP(S) under `prefix`, with a bearer token when given (entries need one).
+    public static func http(prefix: String, token: String?, timeout: TimeInterval = 30) -> Fetch {
+        let base = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        return { path in
+            guard let url = URL(string: base + "/" + path) else { throw URLError(.badURL) }
+            var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.timeoutIntervalForRequest = timeout
+            let session = URLSession(configuration: configuration)
+            defer { session.finishTasksAndInvalidate() }
+            let (data, response) = try await session.data(for: request)
+            guard let response = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+            return (response.statusCode, Array(data))
+        }
+    }
+}

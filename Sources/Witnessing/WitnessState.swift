@@ -38,19 +38,7 @@ public struct WitnessState: Equatable, Sendable {
     /// - throws: `WitnessError.unusable` when it cannot be written.
     public func save(_ url: URL) throws {
         let value: JSONValue = ["version": 1, "logs": .object(logs.mapValues { ["size": .integer(Int64($0.size)), "root": .string($0.root.hex)] })]
-        let bytes = CanonicalJSON.encode(value)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        func fail(_ what: String) -> WitnessError {
-            .unusable("cannot write witness state \(url.path): \(what) (\(String(cString: strerror(errno))))")
-        }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent)") }
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else { close(fd); unlink(temporary.path); throw fail("write failed") }
-        close(fd)
-        guard rename(temporary.path, url.path) == 0 else { unlink(temporary.path); throw fail("rename failed") }
-        let folder = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 { _ = fsync(folder); close(folder) }
+        try DurableFile.replace(url, with: CanonicalJSON.encode(value), what: "witness state")
     }
 
     /// Takes the state file's lock (`<state>.lock`) for as long as the returned value lives, so

@@ -42,7 +42,7 @@ extension Workspace {
     /// Writes the ledger in the C2SP tlog-tiles layout under `folder`, for any static web server:
     /// `tile/<L>/<N>[.p/<W>]` (each tile's base row: its hashes, 32 bytes each), with `entries`
     /// the entry bundles `tile/entries/<N>[.p/<W>]` (each entry as a 2-byte big-endian length and
-    /// its bytes), and `checkpoint` (the latest signed checkpoint with its cosignatures) last.
+    /// its bytes) and the anchored trust policies `trust-policy/<sha256>` (for monitors), and `checkpoint` (the latest signed checkpoint with its cosignatures) last.
     /// Incremental: full tiles and bundles already there are checked, never rewritten; every file
     /// is written to a temporary name and renamed.
     /// - throws: `PublishError`.
@@ -91,6 +91,12 @@ extension Workspace {
                     if count == 256 { try flush(partial: false) }
                 }
                 if count > 0 { try flush(partial: true) }
+                // The trust policies the entries anchor (by digest), so a monitor can check signers.
+                for sha256 in try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM anchored_files WHERE name = ? AND entry_idx < ?",
+                                                   arguments: [Workspace.trustPolicySubject, Int64(size)]) {
+                    let bytes = try Workspace.objectBytes(sha256: sha256, name: "the anchored trust policy", in: objects)
+                    _ = try write(bytes, to: folder.appendingPathComponent("trust-policy/\(sha256)"), immutable: true)
+                }
             }
         }
         // The checkpoint last: a client that reads it finds every tile it needs.

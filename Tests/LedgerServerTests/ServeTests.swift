@@ -1,3 +1,5 @@
+import Crypto
+import GRDB
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -67,6 +69,33 @@ struct ServeTests {
         }
         #expect(log.all.count == 14)
         #expect(log.all.first?.contains(" GET /checkpoint 200 ") == true)
+    }
+
+    @Test func anchoredTrustPoliciesAreServedToMonitorsByDigestOnly() async throws {
+        let (workspace, folder, _) = try workspace(entries: 1)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let monitor = try workspace.createAccessToken(name: "CRO monitor", role: .monitor)
+        let site = try workspace.createAccessToken(name: "Site 01", role: .site("S01"))
+        var policy = try workspace.trustPolicy()
+        policy.signers.append(.init(key: try NoteSigner.generate(name: "reviewer").verifierKey, name: "Dr. Review", maySign: ["signature/reviewed"]))
+        _ = try workspace.setTrustPolicy(policy)
+        let bytes = policy.canonicalBytes
+        let digest = Hex.encode(SHA256.hash(data: Data(bytes)))
+        // The token list is anchored too, but it is not a trust policy: not served by this route.
+        let tokenList = try workspace.read { try String.fetchOne($0.db, sql: "SELECT sha256 FROM anchored_files WHERE name = 'access-tokens.json'") }
+        let app = Application(router: LedgerServer(workspace: workspace, accessLog: { _ in }).router())
+        try await app.test(.router) { client in
+            func get(_ uri: String, _ token: String?) async throws -> (HTTPResponse.Status, [UInt8]) {
+                try await client.execute(uri: uri, method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { ($0.status, Array(buffer: $0.body)) }
+            }
+            let served = try await get("/trust-policy/\(digest)", monitor)
+            #expect(served.0 == .ok && served.1 == bytes)
+            #expect(try await get("/trust-policy/\(digest)", nil).0 == .unauthorized)
+            #expect(try await get("/trust-policy/\(digest)", site).0 == .forbidden)
+            #expect(try await get("/trust-policy/\(try #require(tokenList))", monitor).0 == .notFound)
+            #expect(try await get("/trust-policy/\(digest.uppercased())", monitor).0 == .notFound)
+            #expect(try await get("/trust-policy/../trialchain.sqlite", monitor).0 == .notFound)
+        }
     }
 
     @Test func entriesAreServedToMonitorAndAuditorTokensOnlyUntilRevoked() async throws {

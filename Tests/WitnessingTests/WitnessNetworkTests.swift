@@ -10,6 +10,8 @@ import Testing
 @testable import Workspace
 
 /// Issue 15: witnesses over HTTP on loopback, with the log sending each new checkpoint.
+/// The witnesses run in this process, on the same threads as the tests running beside them, so
+/// the client waits up to two minutes (a busy CI machine, not a slow witness).
 @Suite("Witnesses over HTTP")
 struct WitnessNetworkTests {
     final class Folder: Sendable {
@@ -72,7 +74,7 @@ struct WitnessNetworkTests {
         try workspace.addWitness(url: "http://127.0.0.1:1", key: b)
         try workspace.addWitness(url: c.url + "/", key: c.key)
 
-        let outcomes = try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 5)).collect()
+        let outcomes = try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 120)).collect()
         let size = try latest(workspace).size
         #expect(outcomes.map(\.witness.key.name) == ["witness-a.example", "witness-b.example", "witness-c.example"])
         #expect(outcomes[0].outcome == .cosigned(size: size))
@@ -102,7 +104,7 @@ struct WitnessNetworkTests {
 
         // The log grows: A cosigns again from the size it holds (a consistency proof), and the rest stays refused.
         try anchor(workspace, folder, count: 2)
-        let again = try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 5)).collect()
+        let again = try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 120)).collect()
         #expect(again[0].outcome == .cosigned(size: size + 2))
         #expect(try workspace.lastCosignedSize(by: a.key) == size + 2)
         // What was kept passes verify.
@@ -119,12 +121,12 @@ struct WitnessNetworkTests {
         #expect(await d.service.addCheckpoint(body: AddCheckpointRequest(oldSize: 0, proof: [], checkpoint: four.note).body).status == 200)
         try anchor(workspace, folder, count: 3)
         try workspace.addWitness(url: d.url, key: d.key)
-        let outcomes = try await CosignatureCollector(workspace: workspace).collect()
+        let outcomes = try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 120)).collect()
         let size = try latest(workspace).size
         #expect(outcomes.map(\.outcome) == [.cosigned(size: size)])
         #expect(await d.service.held(workspace.origin)?.size == size)
         // Nothing new: nothing is sent.
-        #expect(try await CosignatureCollector(workspace: workspace).collect().map(\.outcome) == [.alreadyCosigned(size: size)])
+        #expect(try await CosignatureCollector(workspace: workspace, client: WitnessClient(timeout: 120)).collect().map(\.outcome) == [.alreadyCosigned(size: size)])
     }
 
     @Test func theWitnessAPIAnswersWithTheSpecsCodesAndPersistsBeforeAnswering() async throws {

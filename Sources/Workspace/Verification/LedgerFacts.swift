@@ -103,6 +103,16 @@ struct PolicyTimeline {
         operatorHandle = operatorKey.handle
     }
 
+    /// Resumes a timeline at `current` (a monitor's saved state).
+    init(current: TrustPolicy, nameFixed: Bool, operatorKey: NoteVerifierKey) {
+        self.current = current
+        self.nameFixed = nameFixed
+        operatorHandle = operatorKey.handle
+    }
+
+    /// Whether the genesis operator's printed name is settled.
+    var isNameFixed: Bool { nameFixed }
+
     /// Before the entry is checked: the first entry the genesis operator signs fixes its name.
     mutating func observe(_ statement: InTotoStatement, envelope: DSSEEnvelope) {
         guard !nameFixed, envelope.signatures.contains(where: { $0.keyid == operatorHandle }) else { return }
