@@ -116,9 +116,16 @@ struct IngestCommand: ParsableCommand {
         var site: String?
         @Option(name: .customLong("unit"), help: ArgumentHelp("REDCap: a field's unit, FIELD=UNIT (REDCap has none); repeatable.", valueName: "field=unit"))
         var units: [String] = []
-        @Argument(help: ArgumentHelp("CSV files or directories.", valueName: "path")) var paths: [String]
+        @Option(name: .customLong("submission"), help: ArgumentHelp(
+            "A site-signed submission (`trialchain submit`): its files, beside it, are ingested; rows of another site are rejected (repeatable; instead of paths).",
+            valueName: "file"))
+        var submissions: [String] = []
+        @Argument(help: ArgumentHelp("CSV files or directories.", valueName: "path")) var paths: [String] = []
 
         func run() throws {
+            guard paths.isEmpty != submissions.isEmpty else {
+                throw UsageError(paths.isEmpty ? "give the measurement files (paths), or --submission FILE" : "give either paths or --submission files, not both: a submission names its own files")
+            }
             let workspace = try options.open()
             let layout: MeasurementLayout
             switch self.layout {
@@ -135,10 +142,20 @@ struct IngestCommand: ParsableCommand {
                                                                    timeZones: REDCapLayout.timeZones(timeZones), site: site, units: unitMap))
             default: throw UsageError("--layout is long or redcap, found \(self.layout)")
             }
-            let files = try IngestCommand.inputs(paths, extensions: ["csv", "xml"])
+            var files: [InputFile] = []
+            var ingestOptions = stage.ingestOptions(layout: layout)
+            if submissions.isEmpty {
+                files = try IngestCommand.inputs(paths, extensions: ["csv", "xml"])
+            } else {
+                for path in submissions {
+                    let (submission, named) = try Submission.load(at: URL(fileURLWithPath: path), name: IngestCommand.displayName(path))
+                    ingestOptions.submissions.append(submission)
+                    files += named
+                }
+            }
             let started = Date()
             let outcome = try Ingestor(workspace: workspace).ingestMeasurements(
-                files, options: stage.ingestOptions(layout: layout)) { rows, file in
+                files, options: ingestOptions) { rows, file in
                     let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
                     Terminal.progress("measurements: \(rows) rows (\(Int(rate)) rows/s), \(file)…")
                 }

@@ -44,7 +44,7 @@ struct TrialChainCommand: AsyncParsableCommand {
             InitCommand.self, AnchorCommand.self, CheckpointCommand.self, KeysCommand.self,
             LogCommand.self, ProveCommand.self, VerifyCommand.self, IngestCommand.self, RejectsCommand.self, RunCommand.self,
             ContractCommand.self, ReportCommand.self, VerifyProofCommand.self, TrustCommand.self, SignCommand.self, ExportCommand.self, EraseCommand.self, WitnessCommand.self,
-            InstallCommand.self, PublishCommand.self, ServeCommand.self, TokenCommand.self, MonitorCommand.self,
+            InstallCommand.self, PublishCommand.self, ServeCommand.self, TokenCommand.self, MonitorCommand.self, SubmitCommand.self,
         ]
     )
 

@@ -14,10 +14,17 @@ struct TrustCommand: ParsableCommand {
             '*' (ingest/*) or be '*'. `verify` refuses an entry signed by a key the policy does not \
             name, or may not sign that kind. Every change is anchored in the ledger.
 
-            Example:
+            Site-signed submissions: a site coordinator's key may sign `submission` for the sites \
+            --sites names (no rule, not even '*', lets a key submit for a site it is not scoped \
+            to); `trust require-submissions` makes every later measurement stage ingest only \
+            submissions.
+
+            Examples:
               trialchain trust add "$(cat lee.pub)" --name "Dr. Ada Lee" --may-sign signature/reviewed,signature/approved
+              trialchain trust add "$(cat site101.pub)" --name "Sam Site" --may-sign submission --sites 101
+              trialchain trust require-submissions
             """,
-        subcommands: [Show.self, Add.self])
+        subcommands: [Show.self, Add.self, RequireSubmissions.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the trust policy.")
@@ -31,8 +38,10 @@ struct TrustCommand: ParsableCommand {
                 return
             }
             for signer in policy.signers {
-                print("\(signer.name)\n  key:      \(signer.key)\n  may sign: \(signer.maySign.joined(separator: ", "))")
+                print("\(signer.name)\n  key:      \(signer.key)\n  may sign: \(signer.maySign.joined(separator: ", "))"
+                      + (signer.sites.isEmpty ? "" : "\n  sites:    \(signer.sites.joined(separator: ", "))"))
             }
+            if policy.requireSubmissions { print("measurement stages ingest site-signed submissions only") }
         }
     }
 
@@ -42,6 +51,7 @@ struct TrustCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The verifier key (from `trialchain keys generate`).", valueName: "vkey")) var key: String
         @Option(help: ArgumentHelp("The key holder's printed name.", valueName: "name")) var name: String
         @Option(help: ArgumentHelp("Comma-separated entry kinds.", valueName: "kinds")) var maySign: String
+        @Option(help: ArgumentHelp("With --may-sign submission: the comma-separated sites the key submits for.", valueName: "sites")) var sites: String?
 
         func run() throws {
             let workspace = try options.open()
@@ -51,9 +61,33 @@ struct TrustCommand: ParsableCommand {
             guard policy.signer(handle: verifier.handle) == nil else { throw UsageError("\(verifier.handle) is already in the trust policy") }
             let kinds = maySign.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !kinds.isEmpty, !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw UsageError("give --name and at least one kind in --may-sign") }
-            policy.signers.append(.init(key: verifier, name: name, maySign: kinds))
+            let siteList = (sites ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard siteList.isEmpty == !kinds.contains(Submission.kind) else {
+                throw UsageError(siteList.isEmpty ? "a key that may sign submission needs --sites (the sites it submits for)" : "--sites is for a key that may sign submission")
+            }
+            policy.signers.append(.init(key: verifier, name: name, maySign: kinds, sites: siteList))
             let batch = try workspace.setTrustPolicy(policy)
-            print("\(name) (\(verifier.handle)) may sign \(kinds.joined(separator: ", ")); policy anchored as entry \(batch.firstIndex)")
+            print("\(name) (\(verifier.handle)) may sign \(kinds.joined(separator: ", "))"
+                  + (siteList.isEmpty ? "" : " for site(s) \(siteList.joined(separator: ", "))") + "; policy anchored as entry \(batch.firstIndex)")
+        }
+    }
+
+    struct RequireSubmissions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "require-submissions",
+            abstract: "From now on, measurement stages ingest site-signed submissions only (anchored; verify enforces it).")
+        @OptionGroup var options: WorkspaceOptions
+
+        func run() throws {
+            let workspace = try options.open()
+            var policy = try workspace.trustPolicy()
+            guard !policy.requireSubmissions else { throw UsageError("the trust policy in force already requires submissions") }
+            guard policy.signers.contains(where: { !$0.sites.isEmpty }) else {
+                throw UsageError("no key may submit for any site yet: add the sites' keys first (`trialchain trust add VKEY --name NAME --may-sign submission --sites SITE`)")
+            }
+            policy.requireSubmissions = true
+            let batch = try workspace.setTrustPolicy(policy)
+            print("measurement stages now ingest site-signed submissions only; policy anchored as entry \(batch.firstIndex)")
         }
     }
 }

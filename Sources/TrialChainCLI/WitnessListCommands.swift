@@ -90,6 +90,7 @@ extension RunCommand: WritesLedger {}
 extension TokenCommand.Create: WritesLedger {}
 extension TokenCommand.Revoke: WritesLedger {}
 extension TrustCommand.Add: WritesLedger {}
+extension TrustCommand.RequireSubmissions: WritesLedger {}
 extension SignCommand: WritesLedger {}
 extension WitnessCommand.Add: WritesLedger {}
 extension WitnessCommand.Remove: WritesLedger {}

@@ -24,11 +24,20 @@ public struct TrustPolicy: Equatable, Sendable {
         public var name: String
         /// The kinds of entry the key may sign.
         public var maySign: [String]
+        /// The sites the key may sign submissions for (`submission` in `maySign` as well); a
+        /// key without sites submits for none, whatever its rules (`*` included).
+        public var sites: [String]
 
-        public init(key: NoteVerifierKey, name: String, maySign: [String]) {
+        public init(key: NoteVerifierKey, name: String, maySign: [String], sites: [String] = []) {
             self.key = key
             self.name = name
             self.maySign = maySign
+            self.sites = sites
+        }
+
+        /// Whether the signer may sign a submission of measurements for `site`.
+        public func maySubmit(for site: String) -> Bool {
+            maySign.contains(Submission.kind) && sites.contains(site)
         }
 
         /// Whether the signer may sign an entry of `kind`.
@@ -38,16 +47,27 @@ public struct TrustPolicy: Equatable, Sendable {
     }
 
     public var signers: [Signer]
+    /// Every measurement stage must ingest site-signed submissions only (from the entry after the
+    /// one that anchors this policy on).
+    public var requireSubmissions: Bool
 
-    public init(signers: [Signer]) { self.signers = signers }
+    public init(signers: [Signer], requireSubmissions: Bool = false) {
+        self.signers = signers
+        self.requireSubmissions = requireSubmissions
+    }
 
     /// The signer whose key has this `name+hex8` handle.
     public func signer(handle: String) -> Signer? { signers.first { $0.key.handle == handle } }
 
     public var json: JSONValue {
-        ["version": 1, "signers": .array(signers.map {
-            ["key": .string($0.key.description), "name": .string($0.name), "maySign": .array($0.maySign.map(JSONValue.string))]
+        var object: [String: JSONValue] = ["version": 1, "signers": .array(signers.map {
+            var signer: [String: JSONValue] = ["key": .string($0.key.description), "name": .string($0.name), "maySign": .array($0.maySign.map(JSONValue.string))]
+            if !$0.sites.isEmpty { signer["sites"] = .array($0.sites.map(JSONValue.string)) }
+            return .object(signer)
         })]
+        // Written only when set, so policies without submissions keep their bytes.
+        if requireSubmissions { object["requireSubmissions"] = .bool(true) }
+        return .object(object)
     }
 
     public var canonicalBytes: [UInt8] { CanonicalJSON.encode(json) }
@@ -64,13 +84,25 @@ public struct TrustPolicy: Equatable, Sendable {
                   let rules = entry["maySign"]?.arrayValue?.compactMap(\.stringValue), !rules.isEmpty else {
                 throw fail("signers[\(index)]: expected key, name and a non-empty maySign list")
             }
+            var sites: [String] = []
+            if let listed = entry["sites"] {
+                guard let array = listed.arrayValue?.compactMap(\.stringValue), array.count == listed.arrayValue?.count, !array.isEmpty else {
+                    throw fail("signers[\(index)].sites: expected a non-empty list of site ids")
+                }
+                sites = array
+            }
             do {
-                return Signer(key: try NoteVerifierKey(keyText), name: name, maySign: rules)
+                return Signer(key: try NoteVerifierKey(keyText), name: name, maySign: rules, sites: sites)
             } catch {
                 throw fail("signers[\(index)].key: \(error)")
             }
         }
         guard !signers.isEmpty else { throw fail("no signers: nothing could be verified") }
+        switch value["requireSubmissions"] {
+        case nil: requireSubmissions = false
+        case .bool(true)?: requireSubmissions = true
+        default: throw fail("requireSubmissions: expected true, or no such field")
+        }
     }
 
     /// The kind of a ledger entry's statement, for the policy.

@@ -156,7 +156,7 @@ struct LedgerEndToEndTests {
 
     @Test func everyCommandExplainsItself() throws {
         let sandbox = CLISandbox()
-        for command in [["init"], ["anchor"], ["checkpoint"], ["keys", "show"], ["log"], ["prove", "entry"], ["prove", "consistency"], ["verify"], ["publish"], ["serve"], ["token", "create"], ["token", "list"], ["token", "revoke"], ["witness", "add"], ["witness", "remove"], ["witness", "list"], ["witness", "push"]] {
+        for command in [["init"], ["anchor"], ["checkpoint"], ["keys", "show"], ["log"], ["prove", "entry"], ["prove", "consistency"], ["verify"], ["publish"], ["serve"], ["token", "create"], ["token", "list"], ["token", "revoke"], ["witness", "add"], ["witness", "remove"], ["witness", "list"], ["witness", "push"], ["submit"], ["trust", "require-submissions"]] {
             let help = try sandbox.run(command + ["--help"])
             #expect(help.status == 0, "\(command)")
             #expect(help.stdout.contains("USAGE") && help.stdout.contains("--workspace"), "\(command)")

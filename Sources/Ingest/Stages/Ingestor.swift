@@ -22,6 +22,10 @@ public struct IngestOptions: Sendable {
     /// Consent form versions the stage approves, for a protocol that declares none (a REDCap
     /// project, say); recorded in the attestation.
     public var approvedFormVersions: [String] = []
+    /// Site-signed submissions covering the measurement files (`ingest measurements --submission`):
+    /// checked against the trust policy, stored, and named among the stage's materials; a row of
+    /// another site than its file's submission is rejected.
+    public var submissions: [Submission] = []
 
     public init(reason: String? = nil, maxRejects: Int? = nil, layout: MeasurementLayout = try! MeasurementLayout(),
                 stage: String? = nil, pipeline: StageMaterial? = nil, allowRevert: Bool = false) {
@@ -202,10 +206,11 @@ public struct Ingestor {
         let validator = MeasurementValidator(model)
         let sorted = files.sorted { $0.name < $1.name }
         let layout = options.layout
+        let sites = try Ingestor.submittedSites(sorted, options: options, workspace: workspace)
         let description = StageDescription(
             stage: "measurements", kind: "ingest/measurements",
             materials: sorted.map(\.material) + [StageMaterial(protocolVersion)]
-                + consentMaterials,
+                + consentMaterials + options.submissions.map { StageMaterial(name: $0.materialName, sha256: $0.sha256) },
             parameters: layout.redcap.map { ["layout": "redcap", "redcap": $0.parameters] } ?? ["columns": .object(layout.columns.mapValues(JSONValue.string))],
             reason: options.reason,
             sources: sorted.map { StageSource(artifact: "measurements/\($0.baseName)", file: $0.name, sha256: $0.sha256) }, allowRevert: options.allowRevert)
@@ -213,7 +218,7 @@ public struct Ingestor {
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
             let channel = BatchChannel<PreparedChunk>(capacity: 4)
-            let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents)
+            let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents, sites: sites)
             let participants = try MeasurementPreparer.participants(storedBy: writer, consents: consents)
             let reader = Thread { preparer.run(participants: participants, into: channel) }
             reader.name = "trialchain.measurements.reader"
@@ -222,8 +227,9 @@ public struct Ingestor {
                 channel.cancel()
                 channel.waitUntilFinished()
             }
-            // The sources go to the object store while the reader starts on them.
+            // The sources go to the object store while the reader starts on them, with the submissions.
             try Ingestor.keepSources(sorted, writer)
+            for submission in options.submissions { _ = try writer.storeDocument(bytes: submission.bytes) }
             let names = sorted.map { (artifact: "measurements/\($0.baseName)", sourceFile: $0.name) }
             var artifacts: [StageArtifact] = []
             var rows = 0, reported = 0
@@ -255,5 +261,36 @@ public struct Ingestor {
             }
             return artifacts
         }
+    }
+
+    /// The site each file was submitted for (by its index among `files`), after checking every
+    /// submission against the trust policy in force; none without submissions, unless the
+    /// policy requires them.
+    /// - throws: `SubmissionError` for a submission that may not be used or a file it does not
+    ///   cover; `WorkspaceError.trustPolicy` when the policy requires submissions and there are none.
+    static func submittedSites(_ files: [InputFile], options: IngestOptions, workspace: Workspace) throws -> [Int: [UInt8]] {
+        let policy = try workspace.trustPolicy()
+        guard !options.submissions.isEmpty else {
+            if policy.requireSubmissions {
+                throw WorkspaceError.trustPolicy(file: "the trust policy in force",
+                    reason: "it requires site-signed submissions: ingest measurements with --submission FILE (`trialchain submit` makes one)")
+            }
+            return [:]
+        }
+        var sites: [Int: [UInt8]] = [:]
+        for submission in options.submissions {
+            let name = "submission for site \(submission.site)"
+            try submission.check(trial: workspace.trialID, stageKind: "ingest/measurements", policy: policy, file: name)
+        }
+        for (index, file) in files.enumerated() {
+            guard let submission = options.submissions.first(where: { $0.files.contains { $0.sha256 == file.sha256 } }) else {
+                throw SubmissionError.fileMismatch(file: "the submissions", name: file.name, reason: "no submission covers this file: its bytes are not the ones a site signed")
+            }
+            guard file.url.pathExtension.lowercased() == "csv", options.layout.redcap == nil else {
+                throw SubmissionError.fileMismatch(file: "submission for site \(submission.site)", name: file.name, reason: "submissions cover measurement CSV files in the long layout")
+            }
+            sites[index] = Array(submission.site.utf8)
+        }
+        return sites
     }
 }

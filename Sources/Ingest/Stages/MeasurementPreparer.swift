@@ -32,10 +32,13 @@ struct MeasurementPreparer: Sendable {
     let validator: MeasurementValidator
     let fastCheck: MeasurementFastCheck
     let consents: ConsentIndex
+    /// The site a file was submitted for (by file index): its rows of other sites are rejected.
+    let sites: [Int: [UInt8]]
     static let batchSize = 8192
 
-    init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex) {
+    init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex, sites: [Int: [UInt8]] = [:]) {
         self.files = files
+        self.sites = sites
         self.layout = layout
         self.validator = validator
         self.fastCheck = MeasurementFastCheck(validator.trialProtocol)
@@ -150,9 +153,24 @@ struct MeasurementPreparer: Sendable {
                 }
                 var columns: Columns?
                 var records = 0, rejects = 0
+                let submittedSite = sites[index]
                 try CSVReader(url: file.url, displayName: file.name).forEachRow { row in
                     guard let columns else {
-                        columns = Columns(try layout.positions(header: row.strings, file: file.name), width: row.count)
+                        let found = Columns(try layout.positions(header: row.strings, file: file.name), width: row.count)
+                        if submittedSite != nil, found.site == nil {
+                            throw SubmissionError.fileMismatch(file: "submission for site \(String(decoding: submittedSite!, as: UTF8.self))", name: file.name,
+                                                               reason: "the file has no \(layout.columns["site"] ?? "site") column, so its rows cannot be checked against the site that signed it")
+                        }
+                        columns = found
+                        return
+                    }
+                    if let submittedSite, let site = columns.site, row.count == columns.width, !row[site].elementsEqual(submittedSite) {
+                        let fields = row.strings
+                        state.chunk.rejects.append(StageReject(file: file.name, line: row.line, field: layout.columns["site"] ?? "site",
+                            reason: "a row of site \(fields[site]) in a file site \(String(decoding: submittedSite, as: UTF8.self)) signed: a site submits its own rows only",
+                            raw: fields.joined(separator: ",")))
+                        rejects += 1
+                        if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
                         return
                     }
                     if row.count == columns.width, let participant = fastPath(row, columns, state) {

@@ -16,7 +16,8 @@ import SignedNote
 ///    create (a redefined `records` view or a dropped trigger fails);
 /// 2. the ledger: leaf hashes, tiles, checkpoints, consistency (`LedgerVerifier`), and each entry's
 ///    signature against the trust policy in force at that entry, which the anchored trust
-///    entries define (`PolicyTimeline`); the facts each entry implies (`LedgerFacts`);
+///    entries define (`PolicyTimeline`); a measurement stage's site-signed submissions against
+///    the same policy (`checkSubmissions`); the facts each entry implies (`LedgerFacts`);
 /// 3. checkpoints: every batch's checkpoint is kept, signed at its entry's time;
 /// 4. workspace metadata: trial, origin and keys (creation time and tool are informational);
 /// 5. stage runs, both ways, every column, with their records, sources, lines, rejects and
@@ -105,6 +106,7 @@ struct WorkspaceVerifier {
         let (envelope, statement) = try Workspace.parseAttestation(entry)
         if auditorPolicy == nil { timeline.observe(statement, envelope: envelope) }
         try Workspace.checkAttestation(entry, envelope, statement, policy: auditorPolicy ?? timeline.current)
+        try checkSubmissions(index: entry.index, statement: statement, policy: auditorPolicy ?? timeline.current)
         try facts.add(statement, index: entry.index, trialID: trialID)
         // An anchored trust policy is in force from the next entry on.
         if statement.predicateType == Workspace.anchorPredicateType,
