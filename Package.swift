@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         // HTTP: `trialchain serve` (the tlog-tiles read API straight from the workspace).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // multipart/form-data: site submissions over HTTP (a streaming parser, so uploads go to disk).
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -84,7 +86,8 @@ let package = Package(
         // The HTTP front ends (Hummingbird): the log's tlog-tiles read API over a workspace, and a
         // witness's tlog-witness API; cache headers, tokens, access log.
         .target(name: "LedgerServer", dependencies: [
-            "Workspace", "Witnessing", "MerkleLog", "SignedNote", .product(name: "Hummingbird", package: "hummingbird"),
+            "Workspace", "Witnessing", "Ingest", "MerkleLog", "SignedNote", "Attestation", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
@@ -120,7 +123,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Contracts", "Reports", "Ingest", "Workspace", "Attestation",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LedgerServerTests", dependencies: [
-            "LedgerServer", "Workspace", "MerkleLog", "SignedNote", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            "LedgerServer", "Workspace", "Ingest", "Attestation", "MerkleLog", "SignedNote", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WitnessingTests", dependencies: [

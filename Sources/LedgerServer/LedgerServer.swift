@@ -14,12 +14,19 @@ public struct LedgerServer: Sendable {
     public static let checkpointMaxAge = 5
     let workspace: Workspace
     let accessLog: @Sendable (String) -> Void
+    let submissions: SubmissionEndpoint?
 
-    /// - parameter accessLog: receives one line per request (method, path without the query,
-    ///   status, bytes, milliseconds); never the request's headers, so never a token.
-    public init(workspace: Workspace, accessLog: @escaping @Sendable (String) -> Void) {
+    /// - parameters:
+    ///   - accessLog: receives one line per request (method, path without the query, status,
+    ///     bytes, milliseconds); never the request's headers, so never a token.
+    ///   - submissionBytes: accept site submissions (`POST /v1/submissions`) up to this many
+    ///     bytes each; nil: none (the workspace may then be read-only).
+    public init(workspace: Workspace, accessLog: @escaping @Sendable (String) -> Void, submissionBytes: Int? = nil) {
         self.workspace = workspace
         self.accessLog = accessLog
+        self.submissions = submissionBytes.map {
+            SubmissionEndpoint(workspace: workspace, limits: .init(totalBytes: $0), writer: SerialWriter(), cosigner: CosignatureRunner(workspace: workspace))
+        }
     }
 
     /// The routes, with the access log around them.
@@ -61,6 +68,14 @@ public struct LedgerServer: Sendable {
                 throw HTTPError(.notFound, message: "no trust policy with that SHA-256 is anchored in this ledger")
             }
             return Self.response(bytes, contentType: "application/json", cacheControl: "private, max-age=31536000, immutable")
+        }
+        let submissions = self.submissions
+        router.post("v1/submissions") { request, _ -> Response in
+            let token = try Self.bearer(request, workspace: workspace)
+            guard let submissions else {
+                throw HTTPError(.notFound, message: "this server does not accept submissions (the operator runs `trialchain serve --accept-submissions`)")
+            }
+            return try await submissions.handle(request, token: token)
         }
         return router
     }

@@ -14,6 +14,12 @@ struct ServeCommand: AsyncParsableCommand {
             participant ids: it needs `Authorization: Bearer <token>` of a monitor or auditor \
             token (`trialchain token create`); 401 without a token in force, 403 for another role.
 
+            With --accept-submissions, POST /v1/submissions takes a site's signed submission \
+            (multipart/form-data: an `envelope` part from `trialchain submit`, one `file` part per \
+            file it names, an optional `reason`) from a site:<id> token of the same site, ingests \
+            it as a measurement stage (one at a time) and answers with the outcome and the rejects \
+            as JSON; `trialchain submit --server URL --token-file F` is the client.
+
             Listens on 127.0.0.1 unless told otherwise. For TLS, put it behind a reverse proxy \
             (see the README). One access-log line per request goes to standard error; SIGINT or \
             SIGTERM finishes the requests in flight, then exits.
@@ -29,11 +35,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: one the system chooses, printed when listening).")
     var port = 8080
 
+    @Flag(help: "Accept site-signed submissions (POST /v1/submissions with a site:<id> token); opens the workspace for writing.")
+    var acceptSubmissions = false
+
+    @Option(help: ArgumentHelp("With --accept-submissions: the largest upload, in bytes.", valueName: "n"))
+    var maxSubmissionBytes = 256 * 1024 * 1024
+
     func run() async throws {
-        let workspace = try options.openReadOnly()
-        let server = LedgerServer(workspace: workspace) { line in
+        let workspace = acceptSubmissions ? try options.open() : try options.openReadOnly()
+        let server = LedgerServer(workspace: workspace, accessLog: { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+        }, submissionBytes: acceptSubmissions ? maxSubmissionBytes : nil)
         let (origin, hostname) = (workspace.origin, hostname)
         try await server.run(hostname: hostname, port: port) { bound in
             FileHandle.standardError.write(Data("serving \(origin) on http://\(hostname):\(bound)/ (Ctrl-C stops)\n".utf8))

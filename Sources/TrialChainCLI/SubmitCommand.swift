@@ -4,9 +4,10 @@ import Foundation
 import Ingest
 import MerkleLog
 import SignedNote
+import Witnessing
 import Workspace
 
-struct SubmitCommand: ParsableCommand {
+struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Sign a site's measurement files as a submission, with the site coordinator's own key.",
@@ -23,6 +24,11 @@ struct SubmitCommand: ParsableCommand {
               trialchain keys generate --name site-101.coordinator --out site101.key
               trialchain submit --key site101.key --site 101 --trial DEMO-2026-001 \\
                 --name "Dr. Ada Lee" outbox/site-101.csv
+
+            With --server URL and --token-file F (a site:<id> token from the operator), the \
+            submission and its files are also sent to the operator's `trialchain serve \
+            --accept-submissions`, which ingests them at once and answers with the outcome and the \
+            rejects (exit 0 ingested, 1 refused, 2 not reached or bad usage).
             """)
 
     @OptionGroup var options: WorkspaceOptions
@@ -31,9 +37,14 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Your printed name, as the trust policy gives it for your key.", valueName: "name")) var name: String
     @Option(help: ArgumentHelp("The trial id (default: the workspace's, when there is one here).", valueName: "id")) var trial: String?
     @Option(help: ArgumentHelp("Where to write the submission (default: submission-site-<site>.json beside the files).", valueName: "file")) var out: String?
+    @Option(help: ArgumentHelp("Send the submission to this server (`trialchain serve --accept-submissions`).", valueName: "url")) var server: String?
+    @Option(help: ArgumentHelp("With --server: a file holding your site:<id> bearer token.", valueName: "file")) var tokenFile: String?
+    @Option(help: ArgumentHelp("With --server: why files replace ones already ingested (a correction).", valueName: "text")) var reason: String?
     @Argument(help: ArgumentHelp("The measurement CSV files (all in one folder).", valueName: "file")) var files: [String]
 
-    func run() throws {
+    func run() async throws {
+        guard (server == nil) == (tokenFile == nil) else { throw UsageError("--server and --token-file go together") }
+        guard reason == nil || server != nil else { throw UsageError("--reason is sent with --server") }
         guard !files.isEmpty else { throw UsageError("give the measurement files to submit") }
         guard !site.isEmpty, site.count <= 64, site.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw UsageError("--site \(site): letters, digits, '-', '_' or '.', at most 64")
@@ -74,6 +85,23 @@ struct SubmitCommand: ParsableCommand {
             throw UsageError("cannot write \(destination.path): \(error.localizedDescription)")
         }
         print("submission for site \(site) of trial \(trialID): \(inputs.count) file(s), signed by \(name) (\(signer.verifierKey.handle))")
-        print("written to \(destination.path); ingest it with: trialchain ingest measurements --submission \(destination.path)")
+        guard let server, let tokenFile else {
+            print("written to \(destination.path); ingest it with: trialchain ingest measurements --submission \(destination.path)")
+            return
+        }
+        print("written to \(destination.path); sending it to \(server)")
+        guard let tokenData = FileManager.default.contents(atPath: tokenFile) else { throw UsageError("cannot read the token file \(tokenFile)") }
+        let token = String(decoding: tokenData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer: (status: Int, body: String)
+        do {
+            answer = try await SubmissionClient().send(envelope: destination, files: inputs.map(\.url), reason: reason, server: server, token: token)
+        } catch {
+            throw UsageError("\(server) did not answer: \(error.localizedDescription); the submission is kept at \(destination.path)")
+        }
+        print(answer.body.trimmingCharacters(in: .whitespacesAndNewlines))
+        if answer.status != 200 {
+            Terminal.error("the server refused the submission (HTTP \(answer.status))")
+            throw ExitCode(answer.status >= 500 ? 2 : 1)
+        }
     }
 }

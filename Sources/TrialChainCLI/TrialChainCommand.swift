@@ -70,6 +70,9 @@ struct TrialChainCommand: AsyncParsableCommand {
         } catch let failure as WitnessError {
             Terminal.error("\(failure)")
             Foundation.exit(failure.isIntegrityFailure ? 1 : 2)
+        } catch let code as ExitCode {
+            // The command said what happened already.
+            Foundation.exit(code.rawValue)
         } catch let failure as MonitorError {
             Terminal.error("\(failure)")
             Foundation.exit(failure.isIntegrityFailure ? 1 : 2)
