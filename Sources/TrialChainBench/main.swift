@@ -49,6 +49,9 @@ let usage = """
       e2e      [--participants N] [--days N] [--dir DIR]
                every step as its own trialchain process, with time and peak memory each, and
                sqlite3 .import of the same measurement file
+      load     [--sites N] [--batches N] [--rows N] [--readers N] [--seconds N] [--dir DIR]
+               N sites submitting signed batches over HTTP while readers fetch tiles and a witness
+               cosigns (trialchain serve, witness serve and wrk on loopback); checks nothing is lost
       generate --out DIR [--participants N] [--days N] [--seed S] [--single-file] [--clean]
                write a synthetic trial from a seed
       csv FILE time the CSV reader alone
@@ -308,6 +311,7 @@ case "hash": runHash()
 case "generate": runGenerate(Array(arguments.dropFirst()))
 case "ingest": runIngest(Array(arguments.dropFirst()))
 case "e2e": runEndToEnd(Array(arguments.dropFirst()))
+case "load": runLoad(Array(arguments.dropFirst()))
 case "csv": runCSV(Array(arguments.dropFirst()))
 case "ledger": do { try runLedger(Options(arguments.dropFirst())) } catch { fail("\(error)") }
 default: fail(arguments.first.map { "unknown benchmark \($0)" } ?? "name a benchmark")
