@@ -82,7 +82,7 @@ func runLoad(_ arguments: [String]) {
     var generator = TrialGenerator()
     generator.sites = siteIDs
     generator.withProblems = false
-    generator.participants = sites * max(4, batches * rows / 300)
+    generator.participants = sites * (batches * rows / 110 + 4)     // about 130 rows per participant
     let trial = root.appendingPathComponent("trial")
     do { try generator.write(to: trial) } catch { fail("\(error)") }
     print("load: \(sites) sites × \(batches) submissions of \(rows) rows, \(readers) tile readers, 1 witness; trialchain and wrk on loopback")
