@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import Hummingbird
 import MerkleLog
@@ -68,6 +69,30 @@ public struct LedgerServer: Sendable {
                 throw HTTPError(.notFound, message: "no trust policy with that SHA-256 is anchored in this ledger")
             }
             return Self.response(bytes, contentType: "application/json", cacheControl: "private, max-age=31536000, immutable")
+        }
+        // Rejects: an auditor reads every run's; a site reads those of the runs that ingested its
+        // own submissions (a run of another site's data, or of plain files, is not its to read).
+        router.get("v1/rejects") { request, _ -> Response in
+            let token = try Self.bearer(request, workspace: workspace)
+            let site: String?
+            switch token.role {
+            case .auditor: site = nil
+            case let .site(id): site = id
+            case .monitor: throw HTTPError(.forbidden, message: "a monitor token reads the log, not rejects; auditor and site tokens may")
+            }
+            var list: [JSONValue] = []
+            var allowed: [Int64: Bool] = [:]
+            for item in try workspace.rejects() {
+                if let site {
+                    if allowed[item.runID] == nil { allowed[item.runID] = try workspace.submissionSites(runID: item.runID).contains(site) }
+                    guard allowed[item.runID] == true else { continue }
+                }
+                var reject: [String: JSONValue] = ["run": .integer(item.runID), "stage": .string(item.stage), "file": .string(item.reject.file),
+                                                   "field": .string(item.reject.field), "reason": .string(item.reject.reason)]
+                if let line = item.reject.line { reject["line"] = .integer(Int64(line)) }
+                list.append(.object(reject))
+            }
+            return Self.response(CanonicalJSON.encode(["rejects": .array(list)]) + [0x0a], contentType: "application/json", cacheControl: "private, no-store")
         }
         let submissions = self.submissions
         router.post("v1/submissions") { request, _ -> Response in

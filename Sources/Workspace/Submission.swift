@@ -137,3 +137,17 @@ public struct Submission: Equatable, Sendable {
     /// The material name under which a stage names the submission it ingested.
     public var materialName: String { "submission site \(site) \(sha256.prefix(12))" }
 }
+
+extension Workspace {
+    /// The sites whose signed submissions a measurement stage run ingested (from the materials
+    /// its attestation names; empty for a run of plain files).
+    public func submissionSites(runID: Int64) throws -> [String] {
+        guard let run = try stageRun(id: runID), run.kind == "ingest/measurements" else { return [] }
+        let entry = try read { try $0.entry(run.entryIndex) }
+        let statement = try DSSEEnvelope(parsing: entry.entry).statement()
+        return (statement.predicate["materials"]?.arrayValue ?? []).compactMap { material in
+            guard let name = material["name"]?.stringValue, name.hasPrefix("submission site ") else { return nil }
+            return name.dropFirst("submission site ".count).split(separator: " ").first.map(String.init)
+        }
+    }
+}

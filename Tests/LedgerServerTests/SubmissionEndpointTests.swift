@@ -38,6 +38,7 @@ struct SubmissionEndpointTests {
             try workspace.setTrustPolicy(policy)
             for site in ["101", "102"] { tokens[site] = try workspace.createAccessToken(name: "site \(site)", role: .site(site)) }
             tokens["monitor"] = try workspace.createAccessToken(name: "monitor", role: .monitor)
+            tokens["auditor"] = try workspace.createAccessToken(name: "auditor", role: .auditor)
         }
 
         deinit { try? FileManager.default.removeItem(at: root) }
@@ -121,6 +122,20 @@ struct SubmissionEndpointTests {
             let withReason = Self.multipart(envelope: try trial.envelope(site: "101", files: [("site-101.csv", corrected)]), files: [("site-101.csv", corrected)],
                                             reason: "site 101 resent the first 100 rows only")
             #expect(try await post(client, token: trial.tokens["101"], body: withReason).0 == .ok)
+
+            // Rejects: site 101 reads its own, site 102 none of them, an auditor all, a monitor none.
+            func rejects(_ token: String?) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: "/v1/rejects", method: .get, headers: [.authorization: "Bearer \(token ?? "")"]) { ($0.status, String(buffer: $0.body)) }
+            }
+            let own = try await rejects(trial.tokens["101"])
+            #expect(own.0 == .ok && own.1.contains("a row of site 102 in a file site 101 signed"), "\(own.1)")
+            let other = try await rejects(trial.tokens["102"])
+            #expect(other.0 == .ok && other.1 == "{\"rejects\":[]}\n", "\(other.1)")
+            let all = try await rejects(trial.tokens["auditor"])
+            let consentRejects = try trial.workspace.rejects().contains { $0.stage == "consents" }
+            #expect(all.0 == .ok && all.1.contains("a row of site 102") && all.1.contains("\"stage\":\"consents\"") == consentRejects)
+            #expect(try await rejects(trial.tokens["monitor"]).0 == .forbidden)
+            #expect(try await rejects(nil).0 == .unauthorized)
         }
         #expect(try trial.size == before + 2)
         _ = try trial.workspace.verifyLedger()
