@@ -49,9 +49,7 @@ struct SubmitCommand: AsyncParsableCommand {
         guard !site.isEmpty, site.count <= 64, site.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw UsageError("--site \(site): letters, digits, '-', '_' or '.', at most 64")
         }
-        guard let keyData = FileManager.default.contents(atPath: key) else { throw UsageError("\(key): cannot read the key") }
-        let signer: NoteSigner
-        do { signer = try NoteSigner(privateKeyText: String(decoding: keyData, as: UTF8.self)) } catch { throw UsageError("\(key): \(error)") }
+        let signer = try PrivateKeyFile.signer(key)
         let trialID: String
         if let trial {
             trialID = trial

@@ -119,8 +119,7 @@ struct SignCommand: ParsableCommand {
         let workspace = try options.open()
         var signer: NoteSigner?
         if let key {
-            guard let data = FileManager.default.contents(atPath: key) else { throw UsageError("\(key): cannot read the key file") }
-            do { signer = try NoteSigner(privateKeyText: String(decoding: data, as: UTF8.self)) } catch { throw UsageError("\(key): \(error)") }
+            signer = try PrivateKeyFile.signer(key)
         }
         let batch = try workspace.sign(entry: index, meaning: meaning, with: signer, comment: comment)
         let entry = try workspace.read { try $0.entry(batch.firstIndex) }

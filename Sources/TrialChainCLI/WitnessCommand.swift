@@ -57,9 +57,7 @@ struct WitnessCommand: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: checkpoint) else { throw UsageError("\(checkpoint): cannot read the checkpoint") }
                 text = String(decoding: data, as: UTF8.self)
             }
-            guard let keyData = FileManager.default.contents(atPath: key) else { throw UsageError("\(key): cannot read the witness key") }
-            let witness: NoteSigner
-            do { witness = try NoteSigner(privateKeyText: String(decoding: keyData, as: UTF8.self), type: .cosignatureV1) } catch { throw UsageError("\(key): \(error)") }
+            let witness = try PrivateKeyFile.signer(key, type: .cosignatureV1)
             let workspace = FileManager.default.fileExists(atPath: WorkspaceLayout(root: options.root).database.path) ? try options.open() : nil
             let log: NoteVerifierKey
             if let logKey {

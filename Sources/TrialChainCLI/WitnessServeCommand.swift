@@ -31,9 +31,7 @@ extension WitnessCommand {
         @Option(help: ArgumentHelp("Address and port to listen on (port 0: one the system chooses, printed).", valueName: "host:port")) var listen = "127.0.0.1:8081"
 
         func run() async throws {
-            guard let keyData = FileManager.default.contents(atPath: key) else { throw UsageError("\(key): cannot read the witness key") }
-            let witness: NoteSigner
-            do { witness = try NoteSigner(privateKeyText: String(decoding: keyData, as: UTF8.self), type: .cosignatureV1) } catch { throw UsageError("\(key): \(error)") }
+            let witness = try PrivateKeyFile.signer(key, type: .cosignatureV1)
             let logs = try log.map { try WitnessCommand.verifierKey($0, option: "--log") }
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port),
                   colon > listen.startIndex else {

@@ -73,6 +73,25 @@ final class CLISandbox: @unchecked Sendable {
         return killed
     }
 
+    /// Starts a server (`serve`, `witness serve`) and waits until it says it listens.
+    /// - returns: the process and what it said on standard error until then.
+    func startServer(_ arguments: [String], withWorkspace: Bool = true) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = CLISandbox.binary
+        process.arguments = arguments + (withWorkspace ? ["--workspace", workspace.path] : [])
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("(Ctrl-C stops)") {
+            seen.append(err.fileHandleForReading.availableData)
+        }
+        return (process, String(decoding: seen, as: UTF8.self))
+    }
+
     @discardableResult
     func file(_ name: String, _ contents: String) -> URL {
         let url = directory.appendingPathComponent(name)

@@ -34,20 +34,7 @@ struct ServeAndTokenCLITests {
     @Test func serveStopsCleanlyOnSIGTERM() throws {
         let sandbox = CLISandbox()
         #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
-        let process = Process()
-        process.executableURL = CLISandbox.binary
-        process.arguments = ["serve", "--port", "0", "--workspace", sandbox.workspace.path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        // Wait for the server to say it listens, then ask it to stop.
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("(Ctrl-C stops)") {
-            seen.append(err.fileHandleForReading.availableData)
-        }
-        let said = String(decoding: seen, as: UTF8.self)
+        let (process, said) = try sandbox.startServer(["serve", "--port", "0"])
         // Port 0: the line names the port the system chose.
         #expect(said.contains("serving trialchain.local/trials/DEMO-2026-001 on http://127.0.0.1:") && !said.contains(":0/"), "\(said)")
         kill(process.processIdentifier, SIGTERM)

@@ -7,20 +7,8 @@ import Testing
 struct WitnessCLITests {
     /// Starts `witness serve` on a port the system chooses; returns the process and its URL.
     func serve(_ sandbox: CLISandbox, key: String, state: String, log: String) throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = CLISandbox.binary
-        process.arguments = ["witness", "serve", "--key", key, "--state", state, "--log", log, "--listen", "127.0.0.1:0"]
-        process.currentDirectoryURL = sandbox.directory
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("(Ctrl-C stops)") {
-            seen.append(err.fileHandleForReading.availableData)
-        }
-        let said = String(decoding: seen, as: UTF8.self)
+        let (process, said) = try sandbox.startServer(["witness", "serve", "--key", key, "--state", state, "--log", log, "--listen", "127.0.0.1:0"],
+                                                      withWorkspace: false)
         guard let range = said.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
             process.terminate()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the witness did not start: \(said)"])

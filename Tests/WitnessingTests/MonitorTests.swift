@@ -44,6 +44,14 @@ struct MonitorTests {
         }
     }
 
+    /// Anchors a trust policy with one more signer; returns it.
+    func trustSomeoneElse(_ workspace: Workspace) throws -> TrustPolicy {
+        var policy = try workspace.trustPolicy()
+        policy.signers.append(.init(key: try NoteSigner.generate(name: "x").verifierKey, name: "Someone", maySign: ["anchor"]))
+        _ = try workspace.setTrustPolicy(policy)
+        return policy
+    }
+
     func fresh(_ workspace: Workspace) -> MonitorState { MonitorState(ledgerKey: workspace.ledgerKey, operatorKey: workspace.operatorKey) }
 
     func failure(_ monitor: LogMonitor, _ state: MonitorState) async -> MonitorError? {
@@ -123,9 +131,7 @@ struct MonitorTests {
     @Test func aStaticallyPublishedLogIsFollowedTheSameWay() async throws {
         let folder = Folder()
         let workspace = try makeWorkspace(folder, files: 3)
-        var policy = try workspace.trustPolicy()
-        policy.signers.append(.init(key: try NoteSigner.generate(name: "x").verifierKey, name: "Someone", maySign: ["anchor"]))
-        _ = try workspace.setTrustPolicy(policy)
+        let policy = try trustSomeoneElse(workspace)
         try anchor(workspace, folder, count: 1)
         let www = folder.url.appendingPathComponent("www")
         _ = try workspace.publish(to: www, entries: true)
@@ -140,9 +146,7 @@ struct MonitorTests {
     @Test func aTrustPolicyTheServerAltersIsCaught() async throws {
         let folder = Folder()
         let workspace = try makeWorkspace(folder, files: 2)
-        var policy = try workspace.trustPolicy()
-        policy.signers.append(.init(key: try NoteSigner.generate(name: "x").verifierKey, name: "Someone", maySign: ["anchor"]))
-        _ = try workspace.setTrustPolicy(policy)
+        let policy = try trustSomeoneElse(workspace)
         let altered = server(workspace, tamper: { path, bytes in path.hasPrefix("trust-policy/") ? bytes + [0x20] : bytes })
         guard case .entryRejected(let why)? = await failure(LogMonitor(fetch: altered), fresh(workspace)) else { Issue.record("altered policy passed"); return }
         #expect(why.contains("the server sent other bytes"))
