@@ -54,7 +54,7 @@ public struct Reexecutor {
             func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
             let statement: InTotoStatement
             do {
-                statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
+                statement = try workspace.expanded(DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement(), index: run.entryIndex)
             } catch {
                 throw impossible("its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
             }
@@ -139,7 +139,7 @@ public struct Reexecutor {
         for run in try workspace.stageRuns() where run.kind == "ingest/consents" {
             let statement: InTotoStatement
             do {
-                statement = try DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement()
+                statement = try workspace.expanded(DSSEEnvelope(parsing: try workspace.read { try $0.entry(run.entryIndex) }.entry).statement(), index: run.entryIndex)
             } catch {
                 throw IntegrityFailure.reexecutionImpossible(run: run.id, stage: run.stage, reason: "its attestation (entry \(run.entryIndex)) cannot be read: \(error)")
             }

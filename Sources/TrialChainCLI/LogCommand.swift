@@ -49,6 +49,9 @@ struct LogCommand: ParsableCommand {
         let kind = statement.predicateType.replacingOccurrences(of: "https://trialchain.dev/", with: "")
         var subjects = statement.subjects.prefix(3).map { "\($0.name) sha256:\($0.sha256.prefix(12))…" }.joined(separator: ", ")
         if statement.subjects.count > 3 { subjects += " (+\(statement.subjects.count - 3) more)" }
+        if let count = statement.predicate["manifest"]?["subjects"]?.integerValue {
+            subjects += " listing \(count) artifacts"
+        }
         let signer = envelope.signatures.first?.keyid ?? "unsigned"
         if let block = statement.predicate["signature"], let meaning = block["meaning"]?.stringValue {
             let what: String

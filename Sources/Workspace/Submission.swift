@@ -144,7 +144,7 @@ extension Workspace {
     public func submissionSites(runID: Int64) throws -> [String] {
         guard let run = try stageRun(id: runID), run.kind == "ingest/measurements" else { return [] }
         let entry = try read { try $0.entry(run.entryIndex) }
-        let statement = try DSSEEnvelope(parsing: entry.entry).statement()
+        let statement = try expanded(DSSEEnvelope(parsing: entry.entry).statement(), index: run.entryIndex)
         return (statement.predicate["materials"]?.arrayValue ?? []).compactMap { material in
             guard let name = material["name"]?.stringValue, name.hasPrefix("submission site ") else { return nil }
             return name.dropFirst("submission site ".count).split(separator: " ").first.map(String.init)

@@ -192,7 +192,7 @@ extension Workspace {
                 """, arguments: [version.name, version.version])
         }) else { return nil }
         let entry = try read { try $0.entry(UInt64(index)) }
-        return (UInt64(index), try DSSEEnvelope(parsing: entry.entry).statement())
+        return (UInt64(index), try expanded(DSSEEnvelope(parsing: entry.entry).statement(), index: UInt64(index)))
     }
 }
 

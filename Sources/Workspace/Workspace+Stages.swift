@@ -95,7 +95,14 @@ extension Workspace {
                 if let pipeline = description.pipeline {
                     predicate["pipeline"] = ["name": .string(pipeline.name), "digest": ["sha256": .string(pipeline.sha256)]]
                 }
-                let statement = InTotoStatement(subjects: subjects, predicateType: Workspace.stagePredicateType, predicate: .object(predicate))
+                // Many files: the lists go into a manifest blob, and the statement signs its digest.
+                let (statement, manifest) = StageManifest.statement(subjects: subjects, predicate: predicate, predicateType: Workspace.stagePredicateType)
+                if let manifest {
+                    let stored = try objects.store(bytes: manifest, deferSync: true)
+                    if stored.isNew { addedBlobs.append(stored.sha256) }
+                    try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
+                                   arguments: [stored.sha256, manifest.count, startedAt])
+                }
                 let entry = try DSSEEnvelope(signing: statement.canonicalBytes, with: operatorSigner).canonicalBytes
                 let batch = try LedgerStore(db).append([entry], signer: ledgerSigner, origin: origin, signedAt: endedAt)
                 try db.execute(sql: """

@@ -64,12 +64,14 @@ struct StageVerifier {
             }
             let runID: Int64 = run["id"], stage: String = run["stage"]
             let entry = try ledger.entry(entryIndex)
-            let statement: InTotoStatement
+            var statement: InTotoStatement
             do {
                 statement = try DSSEEnvelope(parsing: entry.entry).statement()
             } catch {
                 throw IntegrityFailure.attestationInvalid(index: entryIndex, reason: "\(error)")
             }
+            // A stage of many files signs a manifest of its lists: read it as if inline.
+            statement = try StageManifest.expand(statement, index: entryIndex, objects: objects)
             let attestedRoot = statement.predicate["recordRoot"]?.stringValue ?? ""
             let attestedCount = statement.predicate["recordCount"]?.integerValue ?? -1
             let storedRoot: Data = run["record_root"]

@@ -12,6 +12,7 @@ extension WorkspaceVerifier {
     /// submissions, a measurement stage without one fails.
     func checkSubmissions(index: UInt64, statement: InTotoStatement, policy: TrustPolicy) throws {
         guard statement.predicateType == Workspace.stagePredicateType, statement.predicate["kind"]?.stringValue == "ingest/measurements" else { return }
+        let statement = try StageManifest.expand(statement, index: index, objects: objects)
         func fail(_ reason: String) -> IntegrityFailure { .attestationInvalid(index: index, reason: reason) }
         var inputs: [String: String] = [:]
         var siteOfFile: [String: String] = [:]      // file digest → the site a submission signed it for
