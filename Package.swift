@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "LedgerServer", dependencies: [
             "Workspace", "Witnessing", "Ingest", "MerkleLog", "SignedNote", "Attestation", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
-        ]),
+        ], resources: [.copy("Explorer")]),
         // Pipeline files (YAML) and the batch runner.
         .target(name: "Pipeline", dependencies: ["Ingest", "Contracts", "Reports", "Workspace", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "TrialChainCLI", dependencies: [

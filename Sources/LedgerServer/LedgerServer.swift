@@ -94,6 +94,7 @@ public struct LedgerServer: Sendable {
             }
             return Self.response(CanonicalJSON.encode(["rejects": .array(list)]) + [0x0a], contentType: "application/json", cacheControl: "private, no-store")
         }
+        ExplorerRoutes.add(to: router, workspace: workspace) { try Self.bearer($0, workspace: workspace) }
         let submissions = self.submissions
         router.post("v1/submissions") { request, _ -> Response in
             let token = try Self.bearer(request, workspace: workspace)

@@ -184,9 +184,11 @@ public struct LedgerStore {
     }
 
     /// Entries in index order, streamed to `body` (memory does not grow with the ledger).
-    public func forEachEntry(from start: UInt64 = 0, _ body: (StoredEntry) throws -> Void) throws {
-        let query = try RawStatement(db, sql: "SELECT idx, leaf_hash, entry FROM ledger_entries WHERE idx >= ? ORDER BY idx")
+    /// - parameter end: stop before this index (default: the last entry).
+    public func forEachEntry(from start: UInt64 = 0, before end: UInt64 = UInt64(Int64.max), _ body: (StoredEntry) throws -> Void) throws {
+        let query = try RawStatement(db, sql: "SELECT idx, leaf_hash, entry FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")
         query.bind(1, Int64(start))
+        query.bind(2, Int64(min(end, UInt64(Int64.max))))
         while try query.step() {
             let hash = query.blob(1)
             try body(StoredEntry(index: UInt64(query.int64(0)),

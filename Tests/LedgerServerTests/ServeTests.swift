@@ -71,6 +71,41 @@ struct ServeTests {
         #expect(log.all.first?.contains(" GET /checkpoint 200 ") == true)
     }
 
+    @Test func theExplorerIsServedUnderAStrictPolicyAndItsDataNeedsTokens() async throws {
+        let (workspace, folder, _) = try workspace(entries: 250)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let auditor = try workspace.createAccessToken(name: "auditor", role: .auditor)
+        let site = try workspace.createAccessToken(name: "site", role: .site("101"))
+        let app = Application(router: LedgerServer(workspace: workspace, accessLog: { _ in }).router())
+        try await app.test(.router) { client in
+            func get(_ uri: String, _ token: String? = nil) async throws -> (HTTPResponse.Status, HTTPFields, String) {
+                try await client.execute(uri: uri, method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { ($0.status, $0.headers, String(buffer: $0.body)) }
+            }
+            for (uri, type) in [("/explorer", "text/html"), ("/explorer/", "text/html"), ("/explorer/verify.js", "text/javascript"), ("/explorer/explorer.css", "text/css")] {
+                let (status, headers, body) = try await get(uri)
+                #expect(status == .ok && headers[.contentType]?.hasPrefix(type) == true && !body.isEmpty, "\(uri)")
+                #expect(headers[.contentSecurityPolicy]?.contains("default-src 'none'; script-src 'self'") == true, "\(uri)")
+            }
+            #expect(try await get("/explorer/../trialchain.sqlite").0 == .notFound)
+            #expect(try await get("/explorer/secret.txt").0 == .notFound)
+            // The page loads nothing from elsewhere.
+            let html = try await get("/explorer/").2
+            #expect(!html.contains("http://") && !html.contains("https://"))
+            #expect(try await get("/v1/overview").0 == .unauthorized)
+            let overview = try await get("/v1/overview", auditor)
+            #expect(overview.0 == .ok && overview.2.contains("\"trial\":\"DEMO-2026-001\""))
+            let first = try await get("/v1/entries?page=1", auditor)
+            #expect(first.0 == .ok && first.2.contains("\"pages\":3") && first.2.contains("\"index\":99") && !first.2.contains("\"index\":100,"))
+            let last = try await get("/v1/entries?page=3", auditor)
+            #expect(last.0 == .ok && last.2.contains("\"index\":251"))
+            for page in ["0", "4", "99999999999999999999", "-1", "x"] {
+                let (status, _, body) = try await get("/v1/entries?page=\(page)", auditor)
+                #expect(status == .badRequest && body.contains("does not exist"), "\(page)")
+            }
+            #expect(try await get("/v1/entries?page=1", site).0 == .forbidden)
+        }
+    }
+
     @Test func anchoredTrustPoliciesAreServedToMonitorsByDigestOnly() async throws {
         let (workspace, folder, _) = try workspace(entries: 1)
         defer { try? FileManager.default.removeItem(at: folder) }

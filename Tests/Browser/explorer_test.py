@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Browser tests of the TrialChain explorer (issue 16), in Debian's chromium through Selenium.
+
+Run by TrialChainCLITests/ExplorerBrowserTests.swift against `trialchain serve` on the sample
+trial. A small proxy in this script stands between the browser and the server and alters what
+the server sends (a tile, an entry, the checkpoint, a malformed tile) on request, so each
+in-browser check is shown to catch a hostile server. Screenshots of each page go to --out.
+
+Exit 0 when every check passes; otherwise prints what failed and exits 1.
+"""
+import argparse, base64, http.server, json, os, socketserver, sys, threading, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+MODE = {"value": "none"}
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    upstream = ""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path.startswith("/__mode/"):
+            MODE["value"] = self.path[len("/__mode/"):]
+            self.send_response(204)
+            self.end_headers()
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization",)}
+        request = urllib.request.Request(self.upstream + self.path, headers=headers)
+        try:
+            with urllib.request.urlopen(request) as response:
+                status, body, kept = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, body, kept = error.code, error.read(), error.headers
+        path, mode = self.path.split("?")[0], MODE["value"]
+        if status == 200:
+            if mode == "tile" and path.startswith("/tile/0/"):
+                body = bytes([body[0] ^ 1]) + body[1:]
+            elif mode == "entry" and path.startswith("/tile/entries/"):
+                # One byte of every entry in the bundle, lengths kept.
+                altered, offset = bytearray(body), 0
+                while offset + 2 <= len(altered):
+                    length = (altered[offset] << 8) | altered[offset + 1]
+                    if length > 10:
+                        altered[offset + 2 + 10] ^= 1
+                    offset += 2 + length
+                body = bytes(altered)
+            elif mode == "checkpoint" and path == "/checkpoint":
+                lines = body.decode().split("\n")
+                lines[1] = str(int(lines[1]) + 1)
+                body = "\n".join(lines).encode()
+            elif mode == "garbage" and path.startswith("/tile/0/"):
+                body = body[:-7]
+        self.send_response(status)
+        for name in ("Content-Type", "Content-Security-Policy", "Cache-Control"):
+            if kept.get(name):
+                self.send_header(name, kept.get(name))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Checks:
+    def __init__(self, driver, base, out):
+        self.driver, self.base, self.out, self.failures = driver, base, out, []
+
+    def expect(self, condition, what):
+        print(("PASS " if condition else "FAIL ") + what, flush=True)
+        if not condition:
+            self.failures.append(what)
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(self.out, name + ".png"))
+
+    def text(self, element_id):
+        return self.driver.find_element(By.ID, element_id).text
+
+    def open(self, page):
+        self.driver.get(self.base + "/explorer/#/" + page)
+        WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def set_token(self, token):
+        field = self.driver.find_element(By.ID, "token")
+        field.clear()
+        field.send_keys(token)
+        self.driver.find_element(By.ID, "token-save").click()
+
+    def verify(self, key, entry=""):
+        self.open("verify")
+        box = self.driver.find_element(By.ID, "ledger-key")
+        box.clear()
+        box.send_keys(key)
+        index = self.driver.find_element(By.ID, "entry-index")
+        index.clear()
+        index.send_keys(entry)
+        self.driver.find_element(By.ID, "verify-run").click()
+        WebDriverWait(self.driver, 20).until(lambda d: d.find_element(By.ID, "verify-result").text not in ("", "Checking…"))
+        return self.text("verify-result"), self.text("verify-steps")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--auditor-token", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    Proxy.upstream = args.server
+    proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % proxy.server_address[1]
+
+    def mode(name):
+        urllib.request.urlopen(base + "/__mode/" + name).read()
+
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    checks = Checks(driver, base, args.out)
+    try:
+        # Verify: the honest log, then an entry's bytes with an auditor token.
+        result, steps = checks.verify(args.key)
+        checks.expect(result.startswith("✓ Everything checked holds"), "the honest log verifies in the browser: " + result)
+        checks.expect("signed by the ledger key" in steps and "adds up to the signed root" in steps, "each step is shown")
+        checks.shot("verify")
+        checks.set_token(args.auditor_token)
+        result, steps = checks.verify(args.key, "2")
+        checks.expect("Entry 2's bytes hash to its leaf" in steps and result.startswith("✓"), "entry 2's proof and bytes check out: " + steps.replace("\n", " | "))
+        checks.expect("extends the checkpoint this browser saw before" in steps, "the second run checks consistency with the first")
+
+        # A hostile server, caught by the page in words.
+        for name, expected in [
+            ("tile", "do not add up to the signed root"),
+            ("entry", "the server altered the entry"),
+            ("checkpoint", "does not verify with the key you gave"),
+            ("garbage", "malformed tile"),
+        ]:
+            mode(name)
+            result, steps = checks.verify(args.key, "2")
+            checks.expect(result.startswith("✗") and expected in result, "an altered %s is caught: %s" % (name, result))
+            checks.shot("verify-caught-" + name)
+        mode("none")
+
+        # A wrong pinned key, a malformed key, an entry out of range.
+        other = "example.org/other+0a0b0c0d+" + base64.b64encode(bytes([1]) + bytes(32)).decode()
+        result, _ = checks.verify(other)
+        checks.expect("not a verifier key" in result or "ID does not match" in result, "a key with a wrong ID is refused: " + result)
+        result, _ = checks.verify("not a key")
+        checks.expect("is not a verifier key" in result, "a malformed key is refused: " + result)
+        result, _ = checks.verify(args.key, "99999999")
+        checks.expect("is not in the log" in result, "an entry out of range says so: " + result)
+
+        # A history the browser remembers that the server does not extend (a fork).
+        origin = args.key.split("+")[0]
+        driver.execute_script("localStorage.setItem(arguments[0], JSON.stringify({size: 2, root: btoa(String.fromCharCode(...new Uint8Array(32)))}))",
+                              "trialchain:checkpoint:" + origin)
+        result, _ = checks.verify(args.key)
+        checks.expect("different history" in result, "a fork against the remembered checkpoint is caught: " + result)
+        driver.execute_script("localStorage.setItem(arguments[0], JSON.stringify({size: 1000000, root: 'AAAA'}))", "trialchain:checkpoint:" + origin)
+        result, _ = checks.verify(args.key)
+        checks.expect("rolled back" in result, "a rollback is caught: " + result)
+        driver.execute_script("localStorage.clear()")
+
+        # Overview and ledger, with the auditor token; a huge page number; no token.
+        checks.open("overview")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "overview-facts").text != "")
+        facts = checks.text("overview-facts")
+        checks.expect("DEMO-2026-001" in facts, "the overview names the trial")
+        checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#overview-stages tbody tr")) >= 5, "the overview lists the stages")
+        checks.shot("overview")
+        checks.open("ledger")
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ledger-entries tbody tr")) > 0)
+        rows = driver.find_elements(By.CSS_SELECTOR, "#ledger-entries tbody tr")
+        checks.expect(len(rows) >= 7, "the ledger page decodes the entries")
+        page_text = checks.text("ledger-entries")
+        checks.expect("<img src=x onerror=alert(1)>.txt" in page_text and not driver.find_elements(By.CSS_SELECTOR, "#ledger-entries img"),
+                      "a file name holding HTML is shown as text, never as markup")
+        checks.shot("ledger")
+        driver.get(base + "/explorer/#/ledger?page=99999999999")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
+        checks.expect("does not exist" in checks.text("message"), "a huge page number says so: " + checks.text("message"))
+        driver.find_element(By.ID, "token-forget").click()
+        checks.open("overview")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
+        checks.expect("needs an access token" in checks.text("message"), "without a token the overview asks for one")
+
+        # Keyboard: the navigation and the form are reachable with Tab, and nothing errored.
+        errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE" and "status of 40" not in entry["message"]]
+        checks.expect(not errors, "no script errors: %s" % errors)
+    finally:
+        driver.quit()
+        proxy.shutdown()
+    if checks.failures:
+        print("%d check(s) failed" % len(checks.failures))
+        sys.exit(1)
+    print("all explorer checks passed; screenshots in " + args.out)
+
+
+if __name__ == "__main__":
+    main()
