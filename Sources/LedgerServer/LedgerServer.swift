@@ -16,14 +16,19 @@ public struct LedgerServer: Sendable {
     let workspace: Workspace
     let accessLog: @Sendable (String) -> Void
     let submissions: SubmissionEndpoint?
+    /// A token this process alone knows, standing for an auditor (`serve --bundle`: the bundle's
+    /// own tokens are the operator's, and its ledger must not change to add one).
+    let sessionToken: String?
 
     /// - parameters:
     ///   - accessLog: receives one line per request (method, path without the query, status,
     ///     bytes, milliseconds); never the request's headers, so never a token.
     ///   - submissionBytes: accept site submissions (`POST /v1/submissions`) up to this many
     ///     bytes each; nil: none (the workspace may then be read-only).
-    public init(workspace: Workspace, accessLog: @escaping @Sendable (String) -> Void, submissionBytes: Int? = nil) {
+    ///   - sessionToken: a bearer token that reads as an auditor's for this process only.
+    public init(workspace: Workspace, accessLog: @escaping @Sendable (String) -> Void, submissionBytes: Int? = nil, sessionToken: String? = nil) {
         self.workspace = workspace
+        self.sessionToken = sessionToken
         self.accessLog = accessLog
         self.submissions = submissionBytes.map {
             SubmissionEndpoint(workspace: workspace, limits: .init(totalBytes: $0), writer: SerialWriter(), cosigner: CosignatureRunner(workspace: workspace))
@@ -35,6 +40,8 @@ public struct LedgerServer: Sendable {
         let router = Router()
         router.add(middleware: AccessLogMiddleware(log: accessLog))
         let workspace = self.workspace
+        let session = sessionToken
+        let bearer: @Sendable (Request) throws -> AccessToken = { try Self.bearer($0, workspace: workspace, session: session) }
         router.get("checkpoint") { _, _ -> Response in
             let note = try workspace.cosignedCheckpoint()
             return Self.response(Array(note.utf8), contentType: "text/plain; charset=utf-8",
@@ -45,7 +52,7 @@ public struct LedgerServer: Sendable {
                 throw HTTPError(.notFound, message: "not a tlog-tiles path: tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]")
             }
             if path.level == nil {
-                let token = try Self.bearer(request, workspace: workspace)
+                let token = try bearer(request)
                 guard token.role.readsEntries else {
                     throw HTTPError(.forbidden, message: "the token \"\(token.name)\" (\(token.role)) may not read entries; monitor and auditor tokens may")
                 }
@@ -60,7 +67,7 @@ public struct LedgerServer: Sendable {
         // The trust policies the ledger anchors, by digest: a monitor checks each entry's signer
         // against the policy in force, and entries name only the policy's digest.
         router.get("trust-policy/:sha256") { request, context -> Response in
-            let token = try Self.bearer(request, workspace: workspace)
+            let token = try bearer(request)
             guard token.role.readsEntries else {
                 throw HTTPError(.forbidden, message: "the token \"\(token.name)\" (\(token.role)) may not read trust policies; monitor and auditor tokens may")
             }
@@ -73,7 +80,7 @@ public struct LedgerServer: Sendable {
         // Rejects: an auditor reads every run's; a site reads those of the runs that ingested its
         // own submissions (a run of another site's data, or of plain files, is not its to read).
         router.get("v1/rejects") { request, _ -> Response in
-            let token = try Self.bearer(request, workspace: workspace)
+            let token = try bearer(request)
             let site: String?
             switch token.role {
             case .auditor: site = nil
@@ -94,10 +101,10 @@ public struct LedgerServer: Sendable {
             }
             return Self.response(CanonicalJSON.encode(["rejects": .array(list)]) + [0x0a], contentType: "application/json", cacheControl: "private, no-store")
         }
-        ExplorerRoutes.add(to: router, workspace: workspace) { try Self.bearer($0, workspace: workspace) }
+        ExplorerRoutes.add(to: router, workspace: workspace, bearer: bearer)
         let submissions = self.submissions
         router.post("v1/submissions") { request, _ -> Response in
-            let token = try Self.bearer(request, workspace: workspace)
+            let token = try bearer(request)
             guard let submissions else {
                 throw HTTPError(.notFound, message: "this server does not accept submissions (the operator runs `trialchain serve --accept-submissions`)")
             }
@@ -108,17 +115,28 @@ public struct LedgerServer: Sendable {
 
     /// The token in force that the request's `Authorization: Bearer` header presents.
     /// - throws: 401 without a bearer token or with one not in force.
-    static func bearer(_ request: Request, workspace: Workspace) throws -> AccessToken {
+    static func bearer(_ request: Request, workspace: Workspace, session: String? = nil) throws -> AccessToken {
         let challenge = "Bearer realm=\"trialchain\""
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge],
                             message: "entries name pseudonymous participants: send a bearer token (Authorization: Bearer …; `trialchain token create`)")
         }
-        guard let token = try workspace.authorize(bearer: String(header.dropFirst(7))) else {
+        let presented = String(header.dropFirst(7))
+        if let session, Self.sameBytes(presented, session) {
+            return AccessToken(name: "this session", role: .auditor, sha256: "", created: "")
+        }
+        guard let token = try workspace.authorize(bearer: presented) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge + ", error=\"invalid_token\""],
                             message: "the bearer token is not in force (revoked, or never created here)")
         }
         return token
+    }
+
+    /// Compares two secrets in time independent of where they differ.
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.

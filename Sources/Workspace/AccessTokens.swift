@@ -46,6 +46,13 @@ public struct AccessToken: Equatable, Sendable {
     /// Lowercase hex SHA-256 of the token's UTF-8 bytes.
     public let sha256: String
     public let created: String
+
+    public init(name: String, role: AccessRole, sha256: String, created: String) {
+        self.name = name
+        self.role = role
+        self.sha256 = sha256
+        self.created = created
+    }
 }
 
 extension Workspace {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Issue 15 from the command line: tokens as a coordinator manages them, and `serve`'s shutdown.
@@ -44,5 +47,34 @@ struct ServeAndTokenCLITests {
         if !stopped { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(stopped && process.terminationStatus == 0)
+    }
+
+    @Test func anAuditorServesABundleReadOnlyWithASessionToken() async throws {
+        let sandbox = CLISandbox()
+        #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
+        sandbox.file("a.txt", "one\n")
+        #expect(try sandbox.run(["anchor", "a.txt"]).status == 0)
+        let bundle = sandbox.directory.appendingPathComponent("trial.zip").path
+        #expect(try sandbox.run(["export", "--bundle", bundle]).status == 0)
+        let refused = try sandbox.run(["serve", "--bundle", bundle, "--accept-submissions"], withWorkspace: false)
+        #expect(refused.status == 2 && refused.stderr.contains("read-only"))
+        let (server, said) = try sandbox.startServer(["serve", "--bundle", bundle, "--port", "0"], withWorkspace: false)
+        defer { server.terminate(); server.waitUntilExit() }
+        guard let url = said.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression).map({ String(said[$0]) }),
+              let token = said.range(of: #"tcs_[0-9a-f]{48}"#, options: .regularExpression).map({ String(said[$0]) }) else {
+            Issue.record("serve --bundle did not start: \(said)")
+            return
+        }
+        func get(_ path: String, _ bearer: String?) async throws -> (Int, String) {
+            var request = URLRequest(url: URL(string: url + path)!)
+            if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+        let overview = try await get("/v1/overview", token)
+        #expect(overview.0 == 200 && overview.1.contains("\"trial\":\"DEMO-2026-001\""), "\(overview)")
+        #expect(try await get("/v1/overview", nil).0 == 401)
+        #expect(try await get("/v1/overview", "tcs_" + String(repeating: "0", count: 48)).0 == 401)
+        #expect(try await get("/explorer/", nil).0 == 200)
     }
 }
