@@ -41,6 +41,8 @@ enum ExplorerRoutes {
                          "signedAt": .string(checkpoint.signedAt), "stages": .array(stages), "witnesses": .array(witnesses)])
         }
 
+        addRunRoutes(to: router, workspace: workspace, bearer: bearer)
+
         // Every entry decoded, a page at a time: monitor and auditor tokens (entries name participants).
         router.get("v1/entries") { request, _ -> Response in
             let token = try bearer(request)
@@ -62,6 +64,76 @@ enum ExplorerRoutes {
                               "materialCount": .integer(Int64(entry.materialCount)), "bytes": .integer(Int64(entry.byteCount)),
                               "subjects": .array(entry.subjects.map { ["name": .string($0.name), "sha256": .string($0.sha256)] })]
                          })])
+        }
+    }
+
+    /// A stage run: its records (searchable, a page at a time) and its rejects. An auditor reads
+    /// every run; a site only its own site's records, and the rejects of runs of its submissions.
+    static func addRunRoutes(to router: Router<BasicRequestContext>, workspace: Workspace, bearer: @escaping @Sendable (Request) throws -> AccessToken) {
+        router.get("v1/runs/:id") { request, context -> Response in
+            let token = try bearer(request)
+            var site: String?
+            switch token.role {
+            case .auditor: site = nil
+            case let .site(id): site = id
+            case .monitor: throw HTTPError(.forbidden, message: "a monitor token reads the log, not records; auditor and site tokens may")
+            }
+            guard let text = context.parameters.get("id"), let id = Int64(text), let run = try workspace.stageRun(id: id) else {
+                throw HTTPError(.notFound, message: "no stage run with that number")
+            }
+            let query = request.uri.queryParameters
+            func field(_ name: String) throws -> String? {
+                guard let value = query.get(name), !value.isEmpty else { return nil }
+                guard value.count <= 200 else { throw HTTPError(.badRequest, message: "\(name) is longer than 200 characters") }
+                return value
+            }
+            let asked = query.get("page") ?? "1"
+            guard let page = Int(asked), page >= 1, page <= 10_000_000 else { throw HTTPError(.badRequest, message: "page \(asked.prefix(40)) is not a page number") }
+            let found = try workspace.searchRecords(RecordQuery(run: id, participant: try field("participant"), visit: try field("visit"), item: try field("item"),
+                                                                site: site, offset: (page - 1) * pageSize, limit: pageSize))
+            let pages = max(1, (found.total + pageSize - 1) / pageSize)
+            guard page <= pages else { throw HTTPError(.badRequest, message: "page \(page) does not exist: \(found.total) records match, \(pages) page(s)") }
+            let ownRejects = try site.map { try workspace.submissionSites(runID: id).contains($0) } ?? true
+            let rejects = ownRejects ? try workspace.rejects(runID: id).prefix(1000).map { item -> JSONValue in
+                var reject: [String: JSONValue] = ["file": .string(item.reject.file), "field": .string(item.reject.field), "reason": .string(item.reject.reason)]
+                if let line = item.reject.line { reject["line"] = .integer(Int64(line)) }
+                return .object(reject)
+            } : []
+            return json([
+                "run": ["id": .integer(run.id), "stage": .string(run.stage), "kind": .string(run.kind), "entry": .integer(Int64(run.entryIndex)),
+                        "records": .integer(Int64(run.recordCount)), "recordRoot": .string(run.recordRoot.hex)],
+                "scope": site.map { .string("site \($0)") } ?? "all sites",
+                "total": .integer(Int64(found.total)), "page": .integer(Int64(page)), "pages": .integer(Int64(pages)),
+                "records": .array(found.records.map { record in
+                    ["id": .integer(record.id), "participant": .string(record.participant), "site": record.site.map(JSONValue.string) ?? .null,
+                     "visit": record.visit.map(JSONValue.string) ?? .null, "item": record.item.map(JSONValue.string) ?? .null,
+                     "value": record.value.map(JSONValue.string) ?? .null, "observedAt": record.observedAt.map(JSONValue.string) ?? .null,
+                     "leafHash": .string(record.leafHash.hex)]
+                }),
+                "rejects": .array(Array(rejects)),
+            ])
+        }
+
+        // The anchored reports (latest versions) and their bytes by digest: auditor tokens.
+        router.get("v1/reports") { request, _ -> Response in
+            let token = try bearer(request)
+            guard token.role == .auditor else { throw HTTPError(.forbidden, message: "reports cover every site: auditor tokens may read them") }
+            let versions = try workspace.latestArtifacts(prefix: "reports/")
+            return json(["reports": .array(versions.map { ["name": .string($0.name), "version": .integer(Int64($0.version)), "sha256": .string($0.sha256)] })])
+        }
+        router.get("v1/reports/:sha256") { request, context -> Response in
+            let token = try bearer(request)
+            guard token.role == .auditor else { throw HTTPError(.forbidden, message: "reports cover every site: auditor tokens may read them") }
+            let digest = context.parameters.get("sha256") ?? ""
+            guard let version = try workspace.latestArtifacts(prefix: "reports/").first(where: { $0.sha256 == digest }) else {
+                throw HTTPError(.notFound, message: "no anchored report with that SHA-256")
+            }
+            let type = version.name.hasSuffix(".html") ? "text/html; charset=utf-8" : version.name.hasSuffix(".csv") ? "text/csv; charset=utf-8" : "application/json"
+            // A report is shown as a document: no script runs in it, whatever it holds.
+            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "private, max-age=31536000, immutable",
+                                                   .contentSecurityPolicy: "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                                                   .init("X-Content-Type-Options")!: "nosniff"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try workspace.artifactBytes(version))))
         }
     }
 

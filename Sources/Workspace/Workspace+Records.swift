@@ -212,3 +212,35 @@ extension Workspace {
         try read { ledger in try String.fetchAll(ledger.db, sql: "SELECT sha256 FROM objects ORDER BY sha256") }
     }
 }
+
+/// A search of one stage run's records (the explorer's stage-run page).
+public struct RecordQuery: Sendable {
+    public var run: Int64
+    public var participant: String?
+    public var visit: String?
+    public var item: String?
+    /// Only records of this site (a `site:<id>` reader).
+    public var site: String?
+    public var offset: Int
+    public var limit: Int
+
+    public init(run: Int64, participant: String? = nil, visit: String? = nil, item: String? = nil, site: String? = nil, offset: Int = 0, limit: Int = 100) {
+        (self.run, self.participant, self.visit, self.item, self.site, self.offset, self.limit) = (run, participant, visit, item, site, offset, limit)
+    }
+}
+
+extension Workspace {
+    /// The records of a run that match, by id, and how many match in all.
+    public func searchRecords(_ query: RecordQuery) throws -> (total: Int, records: [StoredRecord]) {
+        try read { ledger in
+            let filter = """
+                WHERE run_id = ? AND (? IS NULL OR participant = ?) AND (? IS NULL OR visit = ?) AND (? IS NULL OR item = ?) AND (? IS NULL OR site = ?)
+                """
+            let arguments: StatementArguments = [query.run, query.participant, query.participant, query.visit, query.visit, query.item, query.item, query.site, query.site]
+            let total = try Int.fetchOne(ledger.db, sql: "SELECT count(*) FROM records \(filter)", arguments: arguments) ?? 0
+            let records = try Row.fetchAll(ledger.db, sql: "SELECT \(Workspace.recordColumns) FROM records \(filter) ORDER BY id LIMIT ? OFFSET ?",
+                                           arguments: arguments + [max(0, query.limit), max(0, query.offset)]).map(Workspace.storedRecord)
+            return (total, records)
+        }
+    }
+}

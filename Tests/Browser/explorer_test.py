@@ -108,6 +108,7 @@ def main():
     parser.add_argument("--server", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--auditor-token", required=True)
+    parser.add_argument("--site-token", required=True, help="a site:102 token")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -184,6 +185,44 @@ def main():
         checks.expect("<img src=x onerror=alert(1)>.txt" in page_text and not driver.find_elements(By.CSS_SELECTOR, "#ledger-entries img"),
                       "a file name holding HTML is shown as text, never as markup")
         checks.shot("ledger")
+        # A stage run from the overview: its records, a search, its rejects.
+        checks.open("overview")
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#overview-stages tbody tr a")) >= 3)
+        driver.find_elements(By.CSS_SELECTOR, "#overview-stages tbody tr a")[2].click()
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#run-records tbody tr")) > 0)
+        checks.expect("ingest/measurements" in checks.text("run-facts") and "all sites" in checks.text("run-facts"), "the measurement run's page opens from the overview")
+        checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#run-rejects tbody tr")) > 0, "its rejects are listed with file, line and reason")
+        field = driver.find_element(By.ID, "run-participant")
+        field.send_keys("P-0002")
+        driver.find_element(By.ID, "run-go").click()
+        WebDriverWait(driver, 10).until(lambda d: "participant=P-0002" in d.current_url and "record(s) match" in d.find_element(By.ID, "run-count").text)
+        time.sleep(0.5)
+        participants = {row.find_elements(By.TAG_NAME, "td")[1].text for row in driver.find_elements(By.CSS_SELECTOR, "#run-records tbody tr")}
+        checks.expect(participants == {"P-0002"}, "searching a participant shows only their records: %s" % participants)
+        checks.shot("run")
+
+        # Reports: each checked against its anchored digest in the browser.
+        checks.open("reports")
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#reports-list tbody tr")) >= 6)
+        driver.find_elements(By.CSS_SELECTOR, "#reports-list tbody tr button")[0].click()
+        WebDriverWait(driver, 10).until(lambda d: "✓" in d.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text or "✗" in d.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text)
+        checks.expect("the bytes have the anchored SHA-256" in driver.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text, "a report's bytes are checked against the ledger")
+        checks.shot("reports")
+
+        # A site token sees its own site only.
+        checks.set_token(args.site_token)
+        driver.get(base + "/explorer/#/run?id=3")
+        WebDriverWait(driver, 10).until(lambda d: "site 102" in d.find_element(By.ID, "run-facts").text)
+        time.sleep(0.5)
+        sites = {row.find_elements(By.TAG_NAME, "td")[2].text for row in driver.find_elements(By.CSS_SELECTOR, "#run-records tbody tr")}
+        checks.expect(sites == {"102"}, "a site:102 token sees site 102's records only: %s" % sites)
+        checks.expect(not driver.find_elements(By.CSS_SELECTOR, "#run-rejects tbody tr"), "and not the rejects of a run that is not its submission")
+        checks.shot("run-site-102")
+        checks.open("reports")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
+        checks.expect("reports cover every site" in checks.text("message"), "a site token may not read the all-site reports: " + checks.text("message"))
+        checks.set_token(args.auditor_token)
+
         driver.get(base + "/explorer/#/ledger?page=99999999999")
         WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
         checks.expect("does not exist" in checks.text("message"), "a huge page number says so: " + checks.text("message"))

@@ -135,6 +135,25 @@ struct SubmissionEndpointTests {
             let consentRejects = try trial.workspace.rejects().contains { $0.stage == "consents" }
             #expect(all.0 == .ok && all.1.contains("a row of site 102") && all.1.contains("\"stage\":\"consents\"") == consentRejects)
             #expect(try await rejects(trial.tokens["monitor"]).0 == .forbidden)
+
+            // The explorer's stage-run data: scoped by site, bad input refused.
+            let run = try #require(answer["run"]?.integerValue)
+            func runPage(_ query: String, _ token: String?) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: "/v1/runs/\(query)", method: .get, headers: [.authorization: "Bearer \(token ?? "")"]) { ($0.status, String(buffer: $0.body)) }
+            }
+            let mine = try await runPage("\(run)?participant=P-0001", trial.tokens["101"])
+            #expect(mine.0 == .ok && mine.1.contains("\"scope\":\"site 101\"") && mine.1.contains("\"participant\":\"P-0001\"") && mine.1.contains("a row of site 102"))
+            let theirs = try await runPage("\(run)", trial.tokens["102"])
+            #expect(theirs.0 == .ok && theirs.1.contains("\"total\":0") && theirs.1.contains("\"rejects\":[]"), "\(theirs.1)")
+            #expect(try await runPage("\(run)", trial.tokens["monitor"]).0 == .forbidden)
+            #expect(try await runPage("\(run)", nil).0 == .unauthorized)
+            #expect(try await runPage("abc", trial.tokens["auditor"]).0 == .notFound)
+            #expect(try await runPage("999999", trial.tokens["auditor"]).0 == .notFound)
+            for query in ["page=0", "page=99999", "page=x", "participant=" + String(repeating: "p", count: 201)] {
+                #expect(try await runPage("\(run)?\(query)", trial.tokens["auditor"]).0 == .badRequest, "\(query.prefix(20))")
+            }
+            let reportList = try await client.execute(uri: "/v1/reports", method: .get, headers: [.authorization: "Bearer \(trial.tokens["101"]!)"]) { $0.status }
+            #expect(reportList == .forbidden)
             #expect(try await rejects(nil).0 == .unauthorized)
         }
         #expect(try trial.size == before + 2)

@@ -28,6 +28,7 @@ struct ExplorerBrowserTests {
         #expect(try sandbox.run(["anchor", "weird/<img src=x onerror=alert(1)>.txt"]).status == 0)
         let key = try sandbox.run(["keys", "show", "ledger"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let token = try sandbox.run(["token", "create", "--name", "browser auditor", "--role", "auditor"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let site = try sandbox.run(["token", "create", "--name", "browser site 102", "--role", "site:102"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let (server, said) = try sandbox.startServer(["serve", "--port", "0"])
         defer { server.terminate(); server.waitUntilExit() }
         guard let range = said.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
@@ -38,7 +39,7 @@ struct ExplorerBrowserTests {
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         browser.arguments = [Self.repository.appendingPathComponent("Tests/Browser/explorer_test.py").path,
-                             "--server", String(said[range]), "--key", key, "--auditor-token", token, "--out", out.path]
+                             "--server", String(said[range]), "--key", key, "--auditor-token", token, "--site-token", site, "--out", out.path]
         let pipe = Pipe()
         browser.standardOutput = pipe
         browser.standardError = pipe

@@ -4,7 +4,8 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const pages = ["overview", "ledger", "verify"];
+  const pages = ["overview", "ledger", "run", "reports", "verify"];
+  const navFor = { run: "overview" };
   const tokenKey = "trialchain:token", pinnedKey = "trialchain:pinned-ledger-key";
 
   function token() { return sessionStorage.getItem(tokenKey) || ""; }
@@ -26,10 +27,10 @@
       throw new HTTPProblem("The server could not be reached.");
     }
     if (response.status === 401) throw new HTTPProblem("This needs an access token: paste one above (ask the trial's operator for an auditor token).");
-    if (response.status === 403) throw new HTTPProblem("Your token does not allow this page.");
     if (!response.ok) {
       let detail = "";
-      try { detail = (await response.json()).error.message; } catch (_) { /* not JSON */ }
+      try { detail = String((await response.json()).error.message); } catch (_) { /* not JSON */ }
+      if (response.status === 403) throw new HTTPProblem("Your token does not allow this page" + (detail ? ": " + detail : "") + ".");
       throw new HTTPProblem(`The server answered ${response.status}${detail ? ": " + detail : ""}.`);
     }
     if (kind === "json") {
@@ -73,7 +74,12 @@
     body.replaceChildren();
     for (const s of data.stages || []) {
       const row = document.createElement("tr");
-      [s.run, s.stage, s.kind, s.entry, s.records, s.signer, s.meaning, s.signedAt].forEach((v) => cell(row, v));
+      const td = document.createElement("td"), link = document.createElement("a");
+      link.href = "#/run?id=" + encodeURIComponent(s.run);
+      link.textContent = String(s.run);
+      td.appendChild(link);
+      row.appendChild(td);
+      [s.stage, s.kind, s.entry, s.records, s.signer, s.meaning, s.signedAt].forEach((v) => cell(row, v));
       body.appendChild(row);
     }
   }
@@ -95,6 +101,84 @@
       cell(row, e.index); cell(row, e.kind); cell(row, e.signer); cell(row, e.meaning); cell(row, e.signedAt);
       const names = (e.subjects || []).map((s) => s.name).join(", ") + (e.subjectCount > (e.subjects || []).length ? ` (+${e.subjectCount - e.subjects.length} more)` : "");
       cell(row, names); cell(row, e.materialCount); cell(row, e.leafHash.slice(0, 16) + "…", "hash");
+      body.appendChild(row);
+    }
+  }
+
+  let runQuery = new URLSearchParams();
+  async function run(query) {
+    const id = query.get("id") || "";
+    if (!/^[0-9]{1,12}$/.test(id)) throw new HTTPProblem("A stage run is named by its number: open one from the overview.");
+    const params = new URLSearchParams();
+    for (const name of ["participant", "visit", "item", "page"]) if (query.get(name)) params.set(name, query.get(name));
+    const data = await request(`v1/runs/${id}?` + params.toString(), "json");
+    runQuery = query;
+    const facts = $("run-facts");
+    facts.replaceChildren();
+    fact(facts, "Run", `${data.run.id} (${data.run.stage}, ${data.run.kind})`);
+    fact(facts, "Ledger entry", data.run.entry);
+    fact(facts, "Records in the run", data.run.records);
+    fact(facts, "Record root", data.run.recordRoot);
+    fact(facts, "You see", data.scope);
+    for (const name of ["participant", "visit", "item"]) $("run-" + name).value = query.get(name) || "";
+    $("run-count").textContent = `${data.total} record(s) match; page ${data.page} of ${data.pages}.`;
+    $("run-prev").disabled = data.page <= 1;
+    $("run-next").disabled = data.page >= data.pages;
+    const body = $("run-records").tBodies[0];
+    body.replaceChildren();
+    for (const r of data.records) {
+      const row = document.createElement("tr");
+      [r.id, r.participant, r.site, r.visit, r.item, r.value, r.observedAt].forEach((v) => cell(row, v));
+      cell(row, r.leafHash.slice(0, 16) + "…", "hash");
+      body.appendChild(row);
+    }
+    const rejects = $("run-rejects").tBodies[0];
+    rejects.replaceChildren();
+    for (const x of data.rejects) {
+      const row = document.createElement("tr");
+      [x.file, x.line, x.field, x.reason].forEach((v) => cell(row, v));
+      rejects.appendChild(row);
+    }
+  }
+
+  function runPage(delta) {
+    const query = new URLSearchParams(runQuery);
+    query.set("page", String(Math.max(1, Number(query.get("page") || "1") + delta)));
+    location.hash = "#/run?" + query.toString();
+  }
+
+  async function reports() {
+    const data = await request("v1/reports", "json");
+    const body = $("reports-list").tBodies[0];
+    body.replaceChildren();
+    for (const report of data.reports) {
+      const row = document.createElement("tr");
+      cell(row, report.name); cell(row, report.version); cell(row, report.sha256, "hash");
+      const td = document.createElement("td"), button = document.createElement("button"), status = document.createElement("span");
+      button.type = "button";
+      button.textContent = "Check and download";
+      button.setAttribute("aria-label", "Check and download " + report.name);
+      status.setAttribute("role", "status");
+      button.addEventListener("click", async () => {
+        status.textContent = " checking…";
+        try {
+          const bytes = await request("v1/reports/" + report.sha256, "bytes");
+          const digest = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+          if (digest !== report.sha256) { status.textContent = " ✗ the server sent other bytes than the ledger anchors"; status.className = "bad"; return; }
+          status.textContent = " ✓ the bytes have the anchored SHA-256 ";
+          status.className = "ok";
+          const link = document.createElement("a");
+          link.href = URL.createObjectURL(new Blob([bytes]));
+          link.download = report.name.split("/").pop();
+          link.textContent = "save " + link.download;
+          status.appendChild(link);
+        } catch (error) {
+          status.textContent = " ✗ " + (error instanceof HTTPProblem ? error.message : "the report could not be checked");
+          status.className = "bad";
+        }
+      });
+      td.append(button, status);
+      row.appendChild(td);
       body.appendChild(row);
     }
   }
@@ -134,19 +218,26 @@
     }
   }
 
+  let generation = 0;
   async function route() {
+    // A page left before its data arrived must not put its message on the next page.
+    const mine = ++generation;
     showMessage("");
     const [, name, query] = /^#\/([a-z]+)(?:\?(.*))?$/.exec(location.hash) || [null, "verify", ""];
     const page = pages.includes(name) ? name : "verify";
     for (const p of pages) {
       $("page-" + p).hidden = p !== page;
       const link = $("nav-" + p);
-      if (p === page) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+      if (!link) continue;
+      if (p === (navFor[page] || page)) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
     }
     try {
       if (page === "overview") await overview();
+      if (page === "run") await run(new URLSearchParams(query || ""));
+      if (page === "reports") await reports();
       if (page === "ledger") await ledger(new URLSearchParams(query || "").get("page") || ledgerPage);
     } catch (error) {
+      if (mine !== generation) return;
       showMessage(error instanceof HTTPProblem ? error.message : "This page could not be shown: the server sent something unexpected.");
     }
   }
@@ -163,6 +254,15 @@
     $("ledger-prev").addEventListener("click", () => { location.hash = "#/ledger?page=" + (ledgerPage - 1); });
     $("ledger-next").addEventListener("click", () => { location.hash = "#/ledger?page=" + (ledgerPage + 1); });
     $("verify-form").addEventListener("submit", (event) => { event.preventDefault(); verify(); });
+    $("run-search").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const query = new URLSearchParams();
+      query.set("id", runQuery.get("id") || "");
+      for (const name of ["participant", "visit", "item"]) { const v = $("run-" + name).value.trim(); if (v) query.set(name, v); }
+      location.hash = "#/run?" + query.toString();
+    });
+    $("run-prev").addEventListener("click", () => runPage(-1));
+    $("run-next").addEventListener("click", () => runPage(1));
     const pinned = localStorage.getItem(pinnedKey);
     if (pinned) {
       $("ledger-key").value = pinned;
