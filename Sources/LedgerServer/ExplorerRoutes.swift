@@ -114,6 +114,44 @@ enum ExplorerRoutes {
             ])
         }
 
+        // A participant: consents, records, payout lines with their evidence, adherence. A site
+        // reads its own participants only.
+        router.get("v1/participants/:id") { request, context -> Response in
+            let token = try bearer(request)
+            if token.role == .monitor { throw HTTPError(.forbidden, message: "a monitor token reads the log, not participants; auditor and site tokens may") }
+            guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 100 else { throw HTTPError(.notFound, message: "no such participant") }
+            let records = try workspace.records(participant: id, limit: 20_000)
+            guard !records.isEmpty else { throw HTTPError(.notFound, message: "no participant \(id.prefix(100)) in this trial") }
+            let sites = Set(records.compactMap(\.site))
+            if case let .site(own) = token.role, !sites.contains(own) {
+                throw HTTPError(.forbidden, message: "participant \(id.prefix(100)) is not of site \(own)")
+            }
+            var consents: [JSONValue] = [], measurements: [JSONValue] = []
+            for record in records {
+                if record.artifact.hasPrefix("consents/") {
+                    let content = record.canonical.flatMap { try? JSONValue.parse($0) }?["record"]
+                    consents.append(["record": .integer(record.id), "formVersion": content?["formVersion"] ?? .null, "status": content?["status"] ?? .null,
+                                     "signedAt": content?["signedAt"] ?? .null, "periodStart": content?["periodStart"] ?? .null,
+                                     "periodEnd": content?["periodEnd"] ?? .null, "document": content?["document"]?["sha256"] ?? .null])
+                } else {
+                    measurements.append(["id": .integer(record.id), "run": .integer(record.runID), "visit": record.visit.map(JSONValue.string) ?? .null,
+                                         "item": record.item.map(JSONValue.string) ?? .null, "value": record.value.map(JSONValue.string) ?? .null,
+                                         "observedAt": record.observedAt.map(JSONValue.string) ?? .null, "leafHash": .string(record.leafHash.hex)])
+                }
+            }
+            func lines(_ prefix: String) throws -> [JSONValue] {
+                try workspace.latestArtifacts(prefix: prefix).compactMap { version -> JSONValue? in
+                    guard let bytes = try? workspace.artifactBytes(version), let value = try? JSONValue.parse(bytes),
+                          let entry = value["participants"]?.arrayValue?.first(where: { $0["participant"]?.stringValue == id }) else { return nil }
+                    let minor = value["totals"]?.arrayValue?.first(where: { $0["currency"] == entry["currency"] })?["minorUnits"] ?? .null
+                    return ["output": .string(version.name), "version": .integer(Int64(version.version)), "sha256": .string(version.sha256),
+                            "minorUnits": minor, "participant": entry]
+                }
+            }
+            return json(["participant": .string(id), "sites": .array(sites.sorted().map(JSONValue.string)), "consents": .array(consents),
+                         "records": .array(measurements), "payouts": .array(try lines("payouts/")), "adherence": .array(try lines("adherence/"))])
+        }
+
         // The anchored reports (latest versions) and their bytes by digest: auditor tokens.
         router.get("v1/reports") { request, _ -> Response in
             let token = try bearer(request)

@@ -201,6 +201,20 @@ def main():
         checks.expect(participants == {"P-0002"}, "searching a participant shows only their records: %s" % participants)
         checks.shot("run")
 
+        # A participant, from the run page: consents, payout lines with their evidence, adherence, records.
+        driver.find_elements(By.CSS_SELECTOR, "#run-records tbody tr td a")[0].click()
+        WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#participant-payouts tbody tr")) > 0)
+        checks.expect("P-0002" in checks.text("participant-facts") and "EUR" in checks.text("participant-facts"), "the participant page shows the site and the total")
+        checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#participant-consents tbody tr")) >= 1, "with the consents")
+        evidence = [row.find_elements(By.TAG_NAME, "td")[6].text for row in driver.find_elements(By.CSS_SELECTOR, "#participant-payouts tbody tr")]
+        checks.expect(any(text and text[0].isdigit() for text in evidence), "payout lines name the records that earned them: %s" % evidence[:3])
+        checks.expect("% of days covered" in checks.text("participant-adherence"), "and the adherence")
+        checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#participant-records tbody tr")) > 20, "and the records by visit")
+        checks.shot("participant")
+        driver.get(base + "/explorer/#/participant?id=P-NOBODY")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
+        checks.expect("no participant P-NOBODY" in checks.text("message"), "an unknown participant says so: " + checks.text("message"))
+
         # Reports: each checked against its anchored digest in the browser.
         checks.open("reports")
         WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#reports-list tbody tr")) >= 6)
@@ -218,6 +232,9 @@ def main():
         checks.expect(sites == {"102"}, "a site:102 token sees site 102's records only: %s" % sites)
         checks.expect(not driver.find_elements(By.CSS_SELECTOR, "#run-rejects tbody tr"), "and not the rejects of a run that is not its submission")
         checks.shot("run-site-102")
+        driver.get(base + "/explorer/#/participant?id=P-0001")
+        WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
+        checks.expect("is not of site 102" in checks.text("message"), "a site token may not open another site's participant: " + checks.text("message"))
         checks.open("reports")
         WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
         checks.expect("reports cover every site" in checks.text("message"), "a site token may not read the all-site reports: " + checks.text("message"))

@@ -4,7 +4,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const pages = ["overview", "ledger", "run", "reports", "verify"];
+  const pages = ["overview", "ledger", "run", "participant", "reports", "verify"];
   const navFor = { run: "overview" };
   const tokenKey = "trialchain:token", pinnedKey = "trialchain:pinned-ledger-key";
 
@@ -128,7 +128,13 @@
     body.replaceChildren();
     for (const r of data.records) {
       const row = document.createElement("tr");
-      [r.id, r.participant, r.site, r.visit, r.item, r.value, r.observedAt].forEach((v) => cell(row, v));
+      cell(row, r.id);
+      const who = document.createElement("td"), link = document.createElement("a");
+      link.href = "#/participant?id=" + encodeURIComponent(r.participant);
+      link.textContent = r.participant;
+      who.appendChild(link);
+      row.appendChild(who);
+      [r.site, r.visit, r.item, r.value, r.observedAt].forEach((v) => cell(row, v));
       cell(row, r.leafHash.slice(0, 16) + "…", "hash");
       body.appendChild(row);
     }
@@ -145,6 +151,67 @@
     const query = new URLSearchParams(runQuery);
     query.set("page", String(Math.max(1, Number(query.get("page") || "1") + delta)));
     location.hash = "#/run?" + query.toString();
+  }
+
+  // Record ids as ranges: 63–67, 70.
+  function ranges(ids) {
+    const sorted = ids.slice().sort((a, b) => a - b), parts = [];
+    for (let i = 0; i < sorted.length; i++) {
+      let j = i;
+      while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+      parts.push(i === j ? String(sorted[i]) : `${sorted[i]}–${sorted[j]}`);
+      i = j;
+    }
+    return parts.join(", ");
+  }
+
+  function money(amount, minorUnits, currency) {
+    if (!Number.isInteger(amount)) return "—";
+    if (!Number.isInteger(minorUnits) || minorUnits < 0 || minorUnits > 4) return `${amount} (minor units) ${currency || ""}`;
+    const sign = amount < 0 ? "-" : "", abs = Math.abs(amount), unit = 10 ** minorUnits;
+    const whole = Math.floor(abs / unit), fraction = String(abs % unit).padStart(minorUnits, "0");
+    return `${sign}${whole}${minorUnits ? "." + fraction : ""} ${currency || ""}`;
+  }
+
+  async function participant(query) {
+    const id = (query.get("id") || "").trim();
+    $("participant-id").value = id;
+    for (const table of ["participant-consents", "participant-payouts", "participant-records"]) $(table).tBodies[0].replaceChildren();
+    $("participant-facts").replaceChildren();
+    $("participant-adherence").replaceChildren();
+    if (!id) return;
+    const data = await request("v1/participants/" + encodeURIComponent(id), "json");
+    fact($("participant-facts"), "Participant", data.participant);
+    fact($("participant-facts"), "Site", data.sites.join(", ") || "—");
+    for (const c of data.consents) {
+      const row = document.createElement("tr");
+      [c.record, c.formVersion, c.status, c.signedAt, c.periodStart, c.periodEnd].forEach((v) => cell(row, v));
+      cell(row, c.document, "hash");
+      $("participant-consents").tBodies[0].appendChild(row);
+    }
+    for (const output of data.payouts) {
+      const p = output.participant;
+      fact($("participant-facts"), "Total (" + output.output + ")", money(p.total, output.minorUnits, p.currency) + (p.withdrawnAt ? ` — withdrew ${p.withdrawnAt}` : ""));
+      for (const line of p.lines || []) {
+        const row = document.createElement("tr");
+        cell(row, output.output); cell(row, `${line.visitName || ""} (${line.visit})`); cell(row, line.status); cell(row, line.studyDay); cell(row, line.earnedOn);
+        cell(row, money(line.earned, output.minorUnits, p.currency));
+        cell(row, ranges((line.records || []).map((r) => r.id)));
+        cell(row, (line.notes || []).join("; "));
+        $("participant-payouts").tBodies[0].appendChild(row);
+      }
+    }
+    for (const output of data.adherence) {
+      const a = output.participant, list = $("participant-adherence");
+      fact(list, "Adherence (" + output.output + ")", `${(a.pdcBasisPoints / 100).toFixed(2)} % of days covered (${a.daysCovered} of ${a.daysInPeriod}, ${a.periodFrom} to ${a.periodTo})` + (a.belowThreshold ? " — below the threshold" : ""));
+      fact(list, "Doses", `${a.dosesTaken} taken of ${a.dosesScheduled} scheduled; arm ${a.arm}`);
+    }
+    for (const r of data.records) {
+      const row = document.createElement("tr");
+      [r.visit, r.item, r.value, r.observedAt, r.id, r.run].forEach((v) => cell(row, v));
+      cell(row, r.leafHash.slice(0, 16) + "…", "hash");
+      $("participant-records").tBodies[0].appendChild(row);
+    }
   }
 
   async function reports() {
@@ -235,6 +302,7 @@
       if (page === "overview") await overview();
       if (page === "run") await run(new URLSearchParams(query || ""));
       if (page === "reports") await reports();
+      if (page === "participant") await participant(new URLSearchParams(query || ""));
       if (page === "ledger") await ledger(new URLSearchParams(query || "").get("page") || ledgerPage);
     } catch (error) {
       if (mine !== generation) return;
@@ -260,6 +328,10 @@
       query.set("id", runQuery.get("id") || "");
       for (const name of ["participant", "visit", "item"]) { const v = $("run-" + name).value.trim(); if (v) query.set(name, v); }
       location.hash = "#/run?" + query.toString();
+    });
+    $("participant-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      location.hash = "#/participant?id=" + encodeURIComponent($("participant-id").value.trim());
     });
     $("run-prev").addEventListener("click", () => runPage(-1));
     $("run-next").addEventListener("click", () => runPage(1));
