@@ -86,7 +86,7 @@ let package = Package(
         // The HTTP front ends (Hummingbird): the log's tlog-tiles read API over a workspace, and a
         // witness's tlog-witness API; cache headers, tokens, access log.
         .target(name: "LedgerServer", dependencies: [
-            "Workspace", "Witnessing", "Ingest", "MerkleLog", "SignedNote", "Attestation", .product(name: "Hummingbird", package: "hummingbird"),
+            "Workspace", "Witnessing", "Ingest", "Audit", "MerkleLog", "SignedNote", "Attestation", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: [.copy("Explorer")]),
         // Pipeline files (YAML) and the batch runner.

@@ -1,4 +1,5 @@
 import Attestation
+import Audit
 import Foundation
 import Hummingbird
 import Workspace
@@ -150,6 +151,20 @@ enum ExplorerRoutes {
             }
             return json(["participant": .string(id), "sites": .array(sites.sorted().map(JSONValue.string)), "consents": .array(consents),
                          "records": .array(measurements), "payouts": .array(try lines("payouts/")), "adherence": .array(try lines("adherence/"))])
+        }
+
+        // A record's proof (`prove record`), for the page to check from the leaf to the checkpoint.
+        router.get("v1/records/:id/proof") { request, context -> Response in
+            let token = try bearer(request)
+            if token.role == .monitor { throw HTTPError(.forbidden, message: "a monitor token reads the log, not records; auditor and site tokens may") }
+            guard let text = context.parameters.get("id"), let id = Int64(text), let record = try workspace.record(id: id) else {
+                throw HTTPError(.notFound, message: "no record with that number")
+            }
+            if case let .site(own) = token.role, record.site != own {
+                throw HTTPError(.forbidden, message: "record \(id) is not of site \(own)")
+            }
+            let proof = try RecordProver(workspace: workspace).prove(record)
+            return json(proof.json)
         }
 
         // The anchored reports (latest versions) and their bytes by digest: auditor tokens.

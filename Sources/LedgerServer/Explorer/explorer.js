@@ -208,7 +208,14 @@
     }
     for (const r of data.records) {
       const row = document.createElement("tr");
-      [r.visit, r.item, r.value, r.observedAt, r.id, r.run].forEach((v) => cell(row, v));
+      [r.visit, r.item, r.value, r.observedAt].forEach((v) => cell(row, v));
+      const proveCell = document.createElement("td"), prove = document.createElement("a");
+      prove.href = "#/verify?record=" + encodeURIComponent(r.id);
+      prove.textContent = String(r.id);
+      prove.setAttribute("aria-label", `Prove record ${r.id}`);
+      proveCell.appendChild(prove);
+      row.appendChild(proveCell);
+      cell(row, r.run);
       cell(row, r.leafHash.slice(0, 16) + "…", "hash");
       $("participant-records").tBodies[0].appendChild(row);
     }
@@ -257,6 +264,8 @@
     result.className = "";
     const keyText = $("ledger-key").value;
     if ($("pin-key").checked) localStorage.setItem(pinnedKey, keyText.trim());
+    const recordText = $("record-id").value.trim();
+    if (recordText && !/^[0-9]{1,15}$/.test(recordText)) { result.textContent = "✗ The record to prove is a whole number."; result.className = "bad"; return; }
     const entryText = $("entry-index").value.trim();
     let entry = null;
     if (entryText) {
@@ -271,7 +280,8 @@
     };
     try {
       await TrialVerify.run({
-        keyText, entry, canReadEntries: !!token(), storage: localStorage,
+        keyText, entry, record: recordText ? Number(recordText) : null, canReadEntries: !!token(), storage: localStorage,
+        fetchJSON: (path) => request(path, "json"),
         fetchText: (path) => request(path, "text"), fetchBytes: (path) => request(path, "bytes"),
       }, step);
       result.textContent = "✓ Everything checked holds: this log is the one signed by the key you gave.";
@@ -303,6 +313,10 @@
       if (page === "run") await run(new URLSearchParams(query || ""));
       if (page === "reports") await reports();
       if (page === "participant") await participant(new URLSearchParams(query || ""));
+      if (page === "verify") {
+        const record = new URLSearchParams(query || "").get("record");
+        if (record && /^[0-9]{1,15}$/.test(record)) $("record-id").value = record;
+      }
       if (page === "ledger") await ledger(new URLSearchParams(query || "").get("page") || ledgerPage);
     } catch (error) {
       if (mine !== generation) return;

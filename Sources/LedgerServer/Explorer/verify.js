@@ -134,6 +134,69 @@ const TrialVerify = (() => {
     return entries[offsetInTile];
   }
 
+  function fromHex(text, what) {
+    if (typeof text !== "string" || !/^[0-9a-f]{64}$/.test(text)) fail(what + " is not a 32-byte hash.");
+    return Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
+  }
+
+  // RFC 9162 §2.1.3.2 inclusion verification (numbers kept below 2^53: no bit operators).
+  async function verifyInclusion(index, size, leaf, proof, root) {
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+    let fn = index, sn = size - 1, r = leaf;
+    for (const p of proof) {
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = await nodeHash(p, r);
+        if (fn % 2 === 0) { while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); } }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && equal(r, root);
+  }
+
+  /// Checks a record proof (`prove record`) from the record's bytes to a checkpoint signed by
+  /// the pinned ledger key: record → its run's record root → the attestation that signs that
+  /// root → the attestation's place in the ledger → the signed checkpoint.
+  async function checkRecordProof(proof, key, step) {
+    if (!proof || proof.type !== "https://trialchain.dev/record-proof/v1") fail("The server's record proof is not a TrialChain record proof.");
+    const canonical = base64(proof.record && proof.record.canonical, "The record's bytes");
+    let content;
+    try { content = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(canonical)).record; } catch (_) { fail("The record's bytes are not a TrialChain record."); }
+    const tree = proof.recordTree || {};
+    const leaf = await leafHash(canonical);
+    if (!(await verifyInclusion(tree.index, tree.size, leaf, (tree.proof || []).map((h) => fromHex(h, "A record-tree hash")), fromHex(tree.root, "The record root")))) {
+      fail("The record as the server sent it is not in its run's record tree: the server altered the record or its proof.");
+    }
+    step(true, `The record (${content.participant || "?"}, ${content.visit || content.kind || "?"}, ${content.item || ""} = ${content.value === undefined ? "—" : content.value}) is record ${tree.index + 1} of its run's ${tree.size}.`);
+    const entry = base64(proof.attestation && proof.attestation.entry, "The attestation");
+    let statement;
+    try {
+      const envelope = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(entry));
+      statement = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(base64(envelope.payload, "The attestation's payload")));
+    } catch (error) {
+      if (error instanceof TrialCheckError) throw error;
+      fail("The attestation in the proof cannot be read.");
+    }
+    const predicate = statement.predicate || {};
+    if (predicate.recordRoot !== tree.root || predicate.recordCount !== tree.size) fail("The attestation does not sign that record tree: the proof mixes two runs.");
+    if (proof.record.id !== undefined && predicate.firstRecord + tree.index !== proof.record.id) fail("The proof calls the record by another number than its attestation does.");
+    step(true, `Its run's record root is the one signed in ledger entry ${proof.attestation.index} (stage ${predicate.stage || "?"}).`);
+    const note = parseNote(proof.checkpoint);
+    const signature = note.signatures.find((s) => s.name === key.name && equal(s.id, key.id));
+    if (!signature || !(await crypto.subtle.verify({ name: "Ed25519" }, key.key, signature.signature, enc.encode(note.body)))) {
+      fail("The proof's checkpoint is not signed by the ledger key you gave.");
+    }
+    const checkpoint = parseCheckpoint(note.body);
+    const ledger = proof.ledger || {};
+    if (checkpoint.size !== ledger.size) fail("The proof's checkpoint is not of the size the proof is for.");
+    if (!(await verifyInclusion(proof.attestation.index, ledger.size, await leafHash(entry), (ledger.proof || []).map((h) => fromHex(h, "A ledger hash")), checkpoint.root))) {
+      fail("The attestation is not in the ledger at the signed checkpoint: the server altered the attestation or its proof.");
+    }
+    step(true, `That entry is in the ledger at the checkpoint of ${checkpoint.size} entries signed by the ledger key.`);
+  }
+
   /// Runs every check, reporting each step to `step(ok, text)`.
   /// - options: { keyText, entry (index or null), fetchText, fetchBytes, canReadEntries, storage }
   async function run(options, step) {
@@ -190,8 +253,11 @@ const TrialVerify = (() => {
       step(true, "This browser had not seen this log before; it remembers this checkpoint for next time.");
     }
     if (options.storage) options.storage.setItem(storageKey, JSON.stringify({ size: checkpoint.size, root: btoa(String.fromCharCode(...checkpoint.root)) }));
+    if (options.record !== null && options.record !== undefined) {
+      await checkRecordProof(await options.fetchJSON(`v1/records/${options.record}/proof`), key, step);
+    }
     return { checkpoint };
   }
 
-  return { run, parseKey, parseNote, parseCheckpoint, pathElement, TrialCheckError };
+  return { run, parseKey, parseNote, parseCheckpoint, pathElement, verifyInclusion, checkRecordProof, TrialCheckError };
 })();
