@@ -95,11 +95,7 @@ enum ExplorerRoutes {
             let pages = max(1, (found.total + pageSize - 1) / pageSize)
             guard page <= pages else { throw HTTPError(.badRequest, message: "page \(page) does not exist: \(found.total) records match, \(pages) page(s)") }
             let ownRejects = try site.map { try workspace.submissionSites(runID: id).contains($0) } ?? true
-            let rejects = ownRejects ? try workspace.rejects(runID: id).prefix(1000).map { item -> JSONValue in
-                var reject: [String: JSONValue] = ["file": .string(item.reject.file), "field": .string(item.reject.field), "reason": .string(item.reject.reason)]
-                if let line = item.reject.line { reject["line"] = .integer(Int64(line)) }
-                return .object(reject)
-            } : []
+            let rejects = ownRejects ? try workspace.rejects(runID: id).prefix(1000).map { LedgerServer.json($0.reject) } : []
             return json([
                 "run": ["id": .integer(run.id), "stage": .string(run.stage), "kind": .string(run.kind), "entry": .integer(Int64(run.entryIndex)),
                         "records": .integer(Int64(run.recordCount)), "recordRoot": .string(run.recordRoot.hex)],

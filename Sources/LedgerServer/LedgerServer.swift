@@ -94,10 +94,7 @@ public struct LedgerServer: Sendable {
                     if allowed[item.runID] == nil { allowed[item.runID] = try workspace.submissionSites(runID: item.runID).contains(site) }
                     guard allowed[item.runID] == true else { continue }
                 }
-                var reject: [String: JSONValue] = ["run": .integer(item.runID), "stage": .string(item.stage), "file": .string(item.reject.file),
-                                                   "field": .string(item.reject.field), "reason": .string(item.reject.reason)]
-                if let line = item.reject.line { reject["line"] = .integer(Int64(line)) }
-                list.append(.object(reject))
+                list.append(Self.json(item.reject, run: item.runID, stage: item.stage))
             }
             return Self.response(CanonicalJSON.encode(["rejects": .array(list)]) + [0x0a], contentType: "application/json", cacheControl: "private, no-store")
         }
@@ -130,6 +127,16 @@ public struct LedgerServer: Sendable {
                             message: "the bearer token is not in force (revoked, or never created here)")
         }
         return token
+    }
+
+    /// A reject as the JSON APIs give it: file, line (when there is one), field, reason; and its
+    /// run and stage when listed across runs.
+    static func json(_ reject: StageReject, run: Int64? = nil, stage: String? = nil) -> JSONValue {
+        var object: [String: JSONValue] = ["file": .string(reject.file), "field": .string(reject.field), "reason": .string(reject.reason)]
+        if let line = reject.line { object["line"] = .integer(Int64(line)) }
+        if let run { object["run"] = .integer(run) }
+        if let stage { object["stage"] = .string(stage) }
+        return .object(object)
     }
 
     /// Compares two secrets in time independent of where they differ.

@@ -61,11 +61,7 @@ struct SubmissionEndpoint: Sendable {
             answer["records"] = .integer(Int64(receipt.recordCount))
             answer["rejected"] = .integer(Int64(receipt.rejectCount))
             let rejects = try workspace.rejects(runID: receipt.runID).prefix(1000)
-            answer["rejects"] = .array(rejects.map { item in
-                var reject: [String: JSONValue] = ["file": .string(item.reject.file), "field": .string(item.reject.field), "reason": .string(item.reject.reason)]
-                if let line = item.reject.line { reject["line"] = .integer(Int64(line)) }
-                return .object(reject)
-            })
+            answer["rejects"] = .array(rejects.map { LedgerServer.json($0.reject) })
             await cosigner.request()
         }
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
