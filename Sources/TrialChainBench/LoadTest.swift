@@ -19,13 +19,15 @@ func runLoad(_ arguments: [String]) {
         case "--sites": sites = number(iterator.next() ?? "", flag)
         case "--batches": batches = number(iterator.next() ?? "", flag)
         case "--rows": rows = number(iterator.next() ?? "", flag)
-        case "--readers": readers = number(iterator.next() ?? "", flag)
+        case "--readers": readers = Int(iterator.next() ?? "") ?? -1
         case "--seconds": seconds = number(iterator.next() ?? "", flag)
         case "--dir": directory = iterator.next()
         default: fail("unknown option \(flag)")
         }
     }
-    guard (1...99).contains(sites), batches > 0, rows > 0, readers > 0 else { fail("--sites 1 to 99; --batches, --rows and --readers above 0") }
+    guard (1...99).contains(sites), batches > 0, rows > 0, readers >= 0, seconds > 0 else {
+        fail("--sites 1 to 99; --batches and --rows above 0; --readers 0 (no reader load) or more; --seconds above 0")
+    }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("trialchain")
     guard FileManager.default.isExecutableFile(atPath: binary.path) else { fail("no trialchain binary beside this one (\(binary.path))") }
     let wrk = "/usr/bin/wrk"
@@ -154,7 +156,7 @@ func runLoad(_ arguments: [String]) {
     try? FileManager.default.createDirectory(at: root.appendingPathComponent("done"), withIntermediateDirectories: true)
     let submitOutput = root.appendingPathComponent("wrk-submit.txt"), readOutput = root.appendingPathComponent("wrk-read.txt")
     let started = Date()
-    let readersRun = wrkRun(["-t", "2", "-c", "\(readers)", "-d", "\(seconds)s", "--latency", "-s", scripts.appendingPathComponent("read.lua").path,
+    let readersRun = readers == 0 ? nil : wrkRun(["-t", "\(min(2, readers))", "-c", "\(readers)", "-d", "\(seconds)s", "--latency", "-s", scripts.appendingPathComponent("read.lua").path,
                              "http://127.0.0.1:\(port)"], output: readOutput)
     let submitRun = wrkRun(["-t", "\(sites)", "-c", "\(sites)", "-d", "600s", "--timeout", "120s", "--latency", "-s", scripts.appendingPathComponent("submit.lua").path,
                             "http://127.0.0.1:\(port)", "--", root.path, "\(batches)", siteIDs.joined(separator: ","), boundary], output: submitOutput)
@@ -171,18 +173,21 @@ func runLoad(_ arguments: [String]) {
     }
     submitRun.waitUntilExit()
     if submitSeconds == 0 { submitSeconds = Date().timeIntervalSince(started) }
-    readersRun.waitUntilExit()
+    readersRun?.waitUntilExit()
     let submitText = (try? String(contentsOf: submitOutput, encoding: .utf8)) ?? ""
     let readText = (try? String(contentsOf: readOutput, encoding: .utf8)) ?? ""
     let committed = Int(LoadScripts.value("committed", in: submitText) ?? "") ?? -1
     let failedSubmissions = Int(LoadScripts.value("failed", in: submitText) ?? "") ?? -1
-    let readFailures = Int(LoadScripts.value("failed", in: readText) ?? "") ?? -1
-    let reads = Int(LoadScripts.value("reads", in: readText) ?? "") ?? -1
+    let readFailures = readers == 0 ? 0 : Int(LoadScripts.value("failed", in: readText) ?? "") ?? -1
+    let reads = readers == 0 ? 0 : Int(LoadScripts.value("reads", in: readText) ?? "") ?? -1
     print(String(format: "submissions: %d committed, %d failed in %.1f s = %.1f submissions/s (%d rows each, %d connections)",
                  committed, failedSubmissions, submitSeconds, Double(committed) / submitSeconds, rows, sites))
     print("  submission latency: p50 \(LoadScripts.value("p50", in: submitText) ?? "?")  p99 \(LoadScripts.value("p99", in: submitText) ?? "?")")
-    print(String(format: "tile reads: %d, %d failed in %d s = %.0f reads/s (%d connections)", reads, readFailures, seconds, Double(reads) / Double(seconds), readers))
-    print("  read latency: p50 \(LoadScripts.value("p50", in: readText) ?? "?")  p99 \(LoadScripts.value("p99", in: readText) ?? "?")")
+    if readers > 0 {
+        if reads < 0 { print("tile reads: wrk printed no summary:\n" + readText) }
+        print(String(format: "tile reads: %d, %d failed in %d s = %.0f reads/s (%d connections)", reads, readFailures, seconds, Double(reads) / Double(seconds), readers))
+        print("  read latency: p50 \(LoadScripts.value("p50", in: readText) ?? "?")  p99 \(LoadScripts.value("p99", in: readText) ?? "?")")
+    }
     for process in background where process.isRunning { process.terminate(); process.waitUntilExit() }
     background.removeAll()
 
