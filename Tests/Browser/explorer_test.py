@@ -268,7 +268,26 @@ def main():
         WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "message").text != "")
         checks.expect("needs an access token" in checks.text("message"), "without a token the overview asks for one")
 
-        # Keyboard: the navigation and the form are reachable with Tab, and nothing errored.
+        # Keyboard: from the top of the page, Tab reaches the skip link, then the pages, and Enter opens one.
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.common.action_chains import ActionChains
+        checks.open("verify")
+        driver.refresh()
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        reached = []
+        for _ in range(4):
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+            reached.append(driver.switch_to.active_element.get_attribute("id") or driver.switch_to.active_element.text)
+        checks.expect("Skip to content" in reached and "nav-overview" in reached, "Tab reaches the skip link and the pages: %s" % reached)
+        while driver.switch_to.active_element.get_attribute("id") != "nav-ledger":
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+        ActionChains(driver).send_keys(Keys.ENTER).perform()
+        WebDriverWait(driver, 10).until(lambda d: not d.find_element(By.ID, "page-ledger").get_attribute("hidden"))
+        checks.expect(True, "Enter on a page's link opens it")
+        labels = driver.execute_script("return Array.from(document.querySelectorAll('input, textarea')).filter(e => !(e.labels && e.labels.length)).map(e => e.id)")
+        checks.expect(labels == [], "every field has a label: %s" % labels)
+
+        # Nothing errored.
         errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE" and "status of 40" not in entry["message"]]
         checks.expect(not errors, "no script errors: %s" % errors)
     finally:
