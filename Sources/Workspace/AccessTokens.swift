@@ -115,10 +115,16 @@ extension Workspace {
         let json: JSONValue = ["version": 1, "tokens": .array(tokens.map {
             ["name": .string($0.name), "role": .string($0.role.description), "sha256": .string($0.sha256), "created": .string($0.created)]
         })]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-tokens-\(getpid())-\(UUID().uuidString).json")
+        try anchorReserved(json, as: Workspace.accessTokensSubject)
+    }
+
+    /// Anchors a new version of a file kept under a reserved name (the token list, the witness
+    /// list) as its canonical JSON.
+    func anchorReserved(_ json: JSONValue, as subject: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-\(getpid())-\(UUID().uuidString)-\(subject)")
         try PolicyFile.atomicWrite(CanonicalJSON.encode(json), to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        _ = try anchorFiles([(url: file, name: Workspace.accessTokensSubject)])
+        _ = try anchorFiles([(url: file, name: subject)])
     }
 
     static func parseAccessTokens(_ bytes: [UInt8]) throws -> [AccessToken] {

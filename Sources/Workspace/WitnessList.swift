@@ -70,10 +70,7 @@ extension Workspace {
         let json: JSONValue = ["version": 1, "witnesses": .array(list.map {
             ["vkey": .string($0.key.description), "url": .string($0.url), "added": .string($0.added)]
         })]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-witnesses-\(getpid())-\(UUID().uuidString).json")
-        try PolicyFile.atomicWrite(CanonicalJSON.encode(json), to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        _ = try anchorFiles([(url: file, name: Workspace.witnessesSubject)])
+        try anchorReserved(json, as: Workspace.witnessesSubject)
     }
 
     static func parseWitnesses(_ bytes: [UInt8]) throws -> [ConfiguredWitness] {
