@@ -72,13 +72,7 @@ enum ExplorerRoutes {
     /// every run; a site only its own site's records, and the rejects of runs of its submissions.
     static func addRunRoutes(to router: Router<BasicRequestContext>, workspace: Workspace, bearer: @escaping @Sendable (Request) throws -> AccessToken) {
         router.get("v1/runs/:id") { request, context -> Response in
-            let token = try bearer(request)
-            var site: String?
-            switch token.role {
-            case .auditor: site = nil
-            case let .site(id): site = id
-            case .monitor: throw HTTPError(.forbidden, message: "a monitor token reads the log, not records; auditor and site tokens may")
-            }
+            let site = try LedgerServer.siteScope(try bearer(request), reading: "records")
             guard let text = context.parameters.get("id"), let id = Int64(text), let run = try workspace.stageRun(id: id) else {
                 throw HTTPError(.notFound, message: "no stage run with that number")
             }
@@ -114,13 +108,12 @@ enum ExplorerRoutes {
         // A participant: consents, records, payout lines with their evidence, adherence. A site
         // reads its own participants only.
         router.get("v1/participants/:id") { request, context -> Response in
-            let token = try bearer(request)
-            if token.role == .monitor { throw HTTPError(.forbidden, message: "a monitor token reads the log, not participants; auditor and site tokens may") }
+            let scope = try LedgerServer.siteScope(try bearer(request), reading: "participants")
             guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 100 else { throw HTTPError(.notFound, message: "no such participant") }
             let records = try workspace.records(participant: id, limit: 20_000)
             guard !records.isEmpty else { throw HTTPError(.notFound, message: "no participant \(id.prefix(100)) in this trial") }
             let sites = Set(records.compactMap(\.site))
-            if case let .site(own) = token.role, !sites.contains(own) {
+            if let own = scope, !sites.contains(own) {
                 throw HTTPError(.forbidden, message: "participant \(id.prefix(100)) is not of site \(own)")
             }
             var consents: [JSONValue] = [], measurements: [JSONValue] = []
@@ -151,12 +144,11 @@ enum ExplorerRoutes {
 
         // A record's proof (`prove record`), for the page to check from the leaf to the checkpoint.
         router.get("v1/records/:id/proof") { request, context -> Response in
-            let token = try bearer(request)
-            if token.role == .monitor { throw HTTPError(.forbidden, message: "a monitor token reads the log, not records; auditor and site tokens may") }
+            let scope = try LedgerServer.siteScope(try bearer(request), reading: "records")
             guard let text = context.parameters.get("id"), let id = Int64(text), let record = try workspace.record(id: id) else {
                 throw HTTPError(.notFound, message: "no record with that number")
             }
-            if case let .site(own) = token.role, record.site != own {
+            if let own = scope, record.site != own {
                 throw HTTPError(.forbidden, message: "record \(id) is not of site \(own)")
             }
             let proof = try RecordProver(workspace: workspace).prove(record)

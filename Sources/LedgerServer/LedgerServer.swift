@@ -80,13 +80,7 @@ public struct LedgerServer: Sendable {
         // Rejects: an auditor reads every run's; a site reads those of the runs that ingested its
         // own submissions (a run of another site's data, or of plain files, is not its to read).
         router.get("v1/rejects") { request, _ -> Response in
-            let token = try bearer(request)
-            let site: String?
-            switch token.role {
-            case .auditor: site = nil
-            case let .site(id): site = id
-            case .monitor: throw HTTPError(.forbidden, message: "a monitor token reads the log, not rejects; auditor and site tokens may")
-            }
+            let site = try Self.siteScope(try bearer(request), reading: "rejects")
             var list: [JSONValue] = []
             var allowed: [Int64: Bool] = [:]
             for item in try workspace.rejects() {
@@ -127,6 +121,17 @@ public struct LedgerServer: Sendable {
                             message: "the bearer token is not in force (revoked, or never created here)")
         }
         return token
+    }
+
+    /// What a token may read of the trial's data: every site (nil) for an auditor, its own site
+    /// for a site token.
+    /// - throws: 403 for a monitor token, which reads the log only.
+    static func siteScope(_ token: AccessToken, reading what: String) throws -> String? {
+        switch token.role {
+        case .auditor: return nil
+        case let .site(id): return id
+        case .monitor: throw HTTPError(.forbidden, message: "a monitor token reads the log, not \(what); auditor and site tokens may")
+        }
     }
 
     /// A reject as the JSON APIs give it: file, line (when there is one), field, reason; and its

@@ -48,8 +48,9 @@ public struct CosignatureCollector: Sendable {
     func ask(_ witness: ConfiguredWitness, size: UInt64, note: String) async -> WitnessOutcome {
         let name = witness.key.name
         do {
-            if let held = try workspace.lastCosignedSize(by: witness.key), held == size { return .alreadyCosigned(size: size) }
-            var old = try workspace.lastCosignedSize(by: witness.key).map { min($0, size) } ?? 0
+            let kept = try workspace.lastCosignedSize(by: witness.key)
+            if kept == size { return .alreadyCosigned(size: size) }
+            var old = kept.map { min($0, size) } ?? 0
             for _ in 0..<3 {
                 let proof = old > 0 && old < size ? try workspace.read { try $0.consistencyProof(from: old, to: size) }.proof : []
                 let response: WitnessResponse

@@ -60,8 +60,8 @@ public enum Witness {
     /// - returns: the cosignature and the updated state (the caller saves it).
     public static func cosign(_ checkpointNote: String, logKey: NoteVerifierKey, witness: NoteSigner, state: WitnessState, timestamp: UInt64,
                               consistencyProof: (_ from: UInt64, _ to: UInt64) throws -> [TreeHash]) throws -> (NoteSignature, WitnessState) {
-        let size = (try? Checkpoint(parsing: SignedNote(parsing: checkpointNote).text))?.size
-        let origin = (try? Checkpoint(parsing: SignedNote(parsing: checkpointNote).text))?.origin ?? ""
+        let parsed = try? Checkpoint(parsing: SignedNote(parsing: checkpointNote).text)
+        let size = parsed?.size, origin = parsed?.origin ?? ""
         let held = state.logs[origin]?.size ?? 0
         if let size, size < held { throw WitnessError.rollback(origin: origin, witnessed: held, presented: size) }
         let proof = if let size, held > 0, size > held { try consistencyProof(held, size) } else { [TreeHash]() }
