@@ -80,7 +80,14 @@ public struct Reexecutor {
                 guard let name = material["name"]?.stringValue, let digest = material["digest"]?["sha256"]?.stringValue else { return nil }
                 return StageMaterial(name: name, sha256: digest)
             }
-            var outputs: [String: [UInt8]] = [:]
+            // Outputs are written to digest-only outputs as they are recomputed (spools in the
+            // store's temporary folder): memory does not grow with the records.
+            var outputs: [String: String] = [:]
+            func recompute(_ render: (HashingOutput) throws -> Void) throws -> String {
+                let output = HashingOutput.digestOnly(spoolingIn: workspace.objects.temporaryFolder)
+                try render(output)
+                return try output.finish().sha256
+            }
             if run.kind == "contract" {
                 guard let name = statement.predicate["contract"]?["name"]?.stringValue,
                       let digest = statement.predicate["contract"]?["digest"]?["sha256"]?.stringValue else {
@@ -95,7 +102,8 @@ public struct Reexecutor {
                     throw impossible("the stored contract \(name) no longer reads: \(error)")
                 }
                 do {
-                    outputs[contract.artifactName] = try ContractRunner.evaluate(contract, try AnchoredInputs(workspace: workspace, asOf: materials))
+                    let inputs = try AnchoredInputs(workspace: workspace, asOf: materials)
+                    outputs[contract.artifactName] = try recompute { try ContractRunner.evaluate(contract, inputs, into: $0) }
                 } catch {
                     throw impossible("\(error)")
                 }
@@ -107,18 +115,21 @@ public struct Reexecutor {
                         throw impossible("material \(material.name) names no artifact version")
                     }
                     let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
-                    let output: JSONValue
-                    do { output = try JSONValue.parse(try workspace.artifactBytes(artifact)) } catch { throw impossible("\(error)") }
                     let context = try ReportContext.of(artifact, in: workspace)
                     for format in formats {
-                        outputs["reports/\(artifact.name).\(format.fileExtension)"] = try ReportRunner.render(output, context: context, format: format)
+                        do {
+                            outputs["reports/\(artifact.name).\(format.fileExtension)"] = try recompute {
+                                try ReportRunner.render(.stored(artifact, in: workspace), context: context, format: format, into: $0)
+                            }
+                        } catch {
+                            throw impossible("\(error)")
+                        }
                     }
                 }
                 report.reportRuns += 1
             }
             for subject in statement.subjects {
-                guard let bytes = outputs[subject.name] else { throw impossible("re-running it gives no \(subject.name)") }
-                let digest = Hex.encode(SHA256.hash(data: bytes))
+                guard let digest = outputs[subject.name] else { throw impossible("re-running it gives no \(subject.name)") }
                 guard digest == subject.sha256 else {
                     throw IntegrityFailure.reexecutionMismatch(run: run.id, stage: run.stage, artifact: subject.name, anchored: subject.sha256, recomputed: digest)
                 }

@@ -20,33 +20,12 @@ public struct AdherenceEvaluator: Sendable {
         assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) }, inputs.trialProtocol)
     }
 
-    /// Evaluates participant by participant as the workspace streams them.
-    public func evaluate(_ inputs: AnchoredInputs) throws -> AdherenceResult {
-        var participants: [AdherenceResult.Participant] = []
-        try inputs.forEachParticipant { participants.append(evaluate($0, inputs.trialProtocol)) }
-        return assemble(participants, inputs.trialProtocol)
-    }
-
     /// The result from the participants' rows (in participant order): arms, sites, overall.
     func assemble(_ participants: [AdherenceResult.Participant], _ model: TrialProtocol) -> AdherenceResult {
-        let armNames = Dictionary(model.arms.map { ($0.oid, $0.name) }, uniquingKeysWith: { first, _ in first })
-        func groups(_ key: (AdherenceResult.Participant) -> String) -> [AdherenceResult.Group] {
-            Dictionary(grouping: participants, by: key).map { group($0.key, armNames[$0.key], $0.value) }.sorted { $0.key < $1.key }
-        }
+        var groups = AdherenceGroups(terms: terms, model: model)
+        for participant in participants { groups.add(participant) }
         return AdherenceResult(thresholdBasisPoints: terms.thresholdBasisPoints, participants: participants,
-                               arms: terms.armItem == nil ? [] : groups { $0.arm ?? "(unassigned)" },
-                               sites: groups { $0.site ?? "(none)" }, overall: group("all", nil, participants))
-    }
-
-    func group(_ key: String, _ name: String?, _ members: [AdherenceResult.Participant]) -> AdherenceResult.Group {
-        let evaluable = members.filter { $0.dosesScheduled > 0 }
-        let scheduled = evaluable.reduce(0) { $0 + $1.dosesScheduled }
-        let taken = evaluable.reduce(0) { $0 + $1.dosesTaken }
-
-        return AdherenceResult.Group(key: key, name: name, participants: members.count, evaluable: evaluable.count,
-                                     belowThreshold: members.filter(\.belowThreshold).count, dosesScheduled: scheduled, dosesTaken: taken,
-                                     pooledBasisPoints: AdherenceResult.basisPoints(taken, scheduled),
-                                     meanPdcBasisPoints: AdherenceEvaluator.meanBasisPoints(evaluable.map { ($0.daysCovered, $0.daysInPeriod) }))
+                               arms: groups.armGroups, sites: groups.siteGroups, overall: groups.overall)
     }
 
     func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> AdherenceResult.Participant {
@@ -125,11 +104,20 @@ extension AdherenceEvaluator {
     /// round(10000 · Σ(cᵢ/dᵢ) / n), computed on exact rationals (rounding each participant's PDC
     /// first can move the mean by a basis point). nil for no participant.
     static func meanBasisPoints(_ fractions: [(covered: Int, days: Int)]) -> Int? {
-        let valid = fractions.filter { $0.days > 0 }
-        guard !valid.isEmpty else { return nil }
-        // Σ cᵢ/dᵢ grouped by denominator, then as one fraction p/q.
         var byDays: [Int: Int] = [:]
-        for fraction in valid { byDays[fraction.days, default: 0] += fraction.covered }
+        var count = 0
+        for fraction in fractions where fraction.days > 0 {
+            byDays[fraction.days, default: 0] += fraction.covered
+            count += 1
+        }
+        return meanBasisPoints(coveredByDays: byDays, count: count)
+    }
+
+    /// The same mean from the days covered summed per period length (`count` fractions in all),
+    /// as a run adds them up participant by participant.
+    static func meanBasisPoints(coveredByDays byDays: [Int: Int], count: Int) -> Int? {
+        guard count > 0 else { return nil }
+        // Σ cᵢ/dᵢ grouped by denominator, then as one fraction p/q.
         var p = BigInt(0), q = BigInt(1)
         for (days, covered) in byDays.sorted(by: { $0.key < $1.key }) {
             let d = BigInt(days)
@@ -139,7 +127,7 @@ extension AdherenceEvaluator {
             if g > 1 { p /= g; q /= g }
         }
         // round half up of 10000·p / (q·n) = floor((20000·p + q·n) / (2·q·n)).
-        let n = BigInt(valid.count)
+        let n = BigInt(count)
         return Int((20_000 * p + q * n) / (2 * q * n))
     }
 }

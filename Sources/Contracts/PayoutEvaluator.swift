@@ -18,37 +18,14 @@ public struct PayoutEvaluator: Sendable {
         try assemble(inputs.participants.map { evaluate($0, inputs.trialProtocol) })
     }
 
-    /// Evaluates participant by participant as the workspace streams them.
-    public func evaluate(_ inputs: AnchoredInputs) throws -> PayoutResult {
-        var participants: [PayoutResult.Participant] = []
-        try inputs.forEachParticipant { participants.append(evaluate($0, inputs.trialProtocol)) }
-        return try assemble(participants)
-    }
-
     /// The result from the participants' lines (in participant order): site totals, and trial
     /// totals per currency (amounts in different currencies are never added up).
-    /// - throws: `ContractError.overflow` if a total would not fit in 64 bits (only possible past
-    ///   about a million participants paid the largest amounts).
+    /// - throws: `ContractError.overflow` if a total would not fit in 64 bits.
     func assemble(_ participants: [PayoutResult.Participant]) throws -> PayoutResult {
-        var sites: [String: PayoutResult.SiteTotal] = [:]
-        var totals: [String: PayoutResult.CurrencyTotal] = [:]
-        for participant in participants {
-            let site = participant.site ?? "(none)"
-            let local = terms.resolved(forSite: participant.site)
-            var total = sites[site] ?? PayoutResult.SiteTotal(site: site, currency: local.currency, taxThreshold: local.taxThreshold,
-                                                              participants: 0, total: 0, reportableParticipants: 0)
-            total.participants += 1
-            total.total = try Money.add(total.total, participant.total, "the total of site \(site)")
-            if participant.taxYears.contains(where: \.reportable) { total.reportableParticipants += 1 }
-            sites[site] = total
-            let code = participant.currency.code
-            var trial = totals[code] ?? PayoutResult.CurrencyTotal(currency: participant.currency, participants: 0, total: 0)
-            trial.participants += 1
-            trial.total = try Money.add(trial.total, participant.total, "the trial total in \(code)")
-            totals[code] = trial
-        }
-        return PayoutResult(currency: terms.currency, participants: participants, sites: sites.values.sorted { $0.site < $1.site },
-                            totals: totals.values.sorted { $0.currency.code < $1.currency.code }, taxThreshold: terms.taxThreshold)
+        var totals = PayoutTotals(terms: terms)
+        for participant in participants { try totals.add(participant) }
+        return PayoutResult(currency: terms.currency, participants: participants, sites: totals.siteTotals,
+                            totals: totals.currencyTotals, taxThreshold: terms.taxThreshold)
     }
 
     func evaluate(_ data: ParticipantData, _ model: TrialProtocol) -> PayoutResult.Participant {

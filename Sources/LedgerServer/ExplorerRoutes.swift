@@ -129,11 +129,14 @@ enum ExplorerRoutes {
                                          "observedAt": record.observedAt.map(JSONValue.string) ?? .null, "leafHash": .string(record.leafHash.hex)])
                 }
             }
+            // Each output is read as a stream (one participant at a time), keeping only this one's entry.
             func lines(_ prefix: String) throws -> [JSONValue] {
                 try workspace.latestArtifacts(prefix: prefix).compactMap { version -> JSONValue? in
-                    guard let bytes = try? workspace.artifactBytes(version), let value = try? JSONValue.parse(bytes),
-                          let entry = value["participants"]?.arrayValue?.first(where: { $0["participant"]?.stringValue == id }) else { return nil }
-                    let minor = value["totals"]?.arrayValue?.first(where: { $0["currency"] == entry["currency"] })?["minorUnits"] ?? .null
+                    var found: JSONValue?, totals: JSONValue?
+                    guard (try? workspace.streamArtifact(version, streaming: "participants", member: { if $0 == "totals" { totals = $1 } },
+                                                         element: { if found == nil, $0["participant"]?.stringValue == id { found = $0 } })) != nil,
+                          let entry = found else { return nil }
+                    let minor = totals?.arrayValue?.first(where: { $0["currency"] == entry["currency"] })?["minorUnits"] ?? .null
                     return ["output": .string(version.name), "version": .integer(Int64(version.version)), "sha256": .string(version.sha256),
                             "minorUnits": minor, "participant": entry]
                 }

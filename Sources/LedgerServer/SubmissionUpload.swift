@@ -43,7 +43,7 @@ struct SubmissionUpload {
                 case "envelope":
                     guard upload.envelope == nil else { return fail(.badRequest, "two envelope parts") }
                     let url = folder.appendingPathComponent(".envelope.json")
-                    FileManager.default.createFile(atPath: url.path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
                     upload.envelope = url
                     current = ("envelope", FileHandle(forWritingAtPath: url.path), 0, [])
                 case "file":
@@ -53,7 +53,7 @@ struct SubmissionUpload {
                     let url = folder.appendingPathComponent(filename)
                     guard !FileManager.default.fileExists(atPath: url.path) else { return fail(.badRequest, "two file parts named \(filename)") }
                     guard upload.files.count < limits.files else { return fail(.contentTooLarge, "more than \(limits.files) files in one submission") }
-                    FileManager.default.createFile(atPath: url.path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
                     upload.files.append(url)
                     current = ("file", FileHandle(forWritingAtPath: url.path), 0, [])
                 case "reason":
@@ -83,7 +83,7 @@ struct SubmissionUpload {
             } else if failure == nil, let disposition = headers["content-disposition"], Self.parameter("name", in: disposition) == "file",
                       let filename = Self.parameter("filename", in: disposition), Self.isPlainName(filename) {
                 // An empty file part: an empty file (the submission's digest decides).
-                FileManager.default.createFile(atPath: folder.appendingPathComponent(filename).path, contents: nil)
+                _ = FileManager.default.createFile(atPath: folder.appendingPathComponent(filename).path, contents: nil)
                 upload.files.append(folder.appendingPathComponent(filename))
             }
             current = nil

@@ -1,41 +1,17 @@
-/// A self-contained HTML page: inline CSS (screen and print), no script, no external resource.
+import Attestation
+
+/// A self-contained HTML page (inline CSS for screen and print, no script, no external resource)
+/// written front to back: the head, markup as it comes, tables row by row, then the end.
 struct HTMLPage {
-    private(set) var body = ""
-    let title: String
+    let out: HashingOutput
 
-    init(title: String) { self.title = title }
+    /// A part of a page written apart (to a spool) and copied in later: nothing is written first.
+    init(fragmentInto out: HashingOutput) { self.out = out }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// Appends markup as it is (callers escape text with `escape`).
-    mutating func raw(_ markup: String) { body += markup }
-
-    /// A table: header cells and rows of cells (already escaped markup), with a CSS class per row.
-    mutating func table(_ header: [String], _ rows: [(cells: [String], rowClass: String?)], numeric: Set<Int> = []) {
-        body += "<table><thead><tr>" + header.enumerated().map { "<th\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(HTMLPage.escape($0.element))</th>" }.joined() + "</tr></thead><tbody>\n"
-        for row in rows {
-            body += "<tr\(row.rowClass.map { " class=\"\($0)\"" } ?? "")>"
-                + row.cells.enumerated().map { "<td\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\($0.element)</td>" }.joined() + "</tr>\n"
-        }
-        body += "</tbody></table>\n"
-    }
-
-    var bytes: [UInt8] {
-        Array("""
+    /// Starts a page: writes everything up to `<body>`.
+    init(title: String, into out: HashingOutput) {
+        self.out = out
+        out.write("""
         <!DOCTYPE html>
         <html lang="en">
         <head>
@@ -62,9 +38,51 @@ struct HTMLPage {
         </style>
         </head>
         <body>
-        \(body)</body>
-        </html>
 
-        """.utf8)
+        """)
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Appends markup as it is (callers escape text with `escape`).
+    func raw(_ markup: String) { out.write(markup) }
+
+    /// Opens a table: its header cells, right-aligned where `numeric`.
+    func tableStart(_ header: [String], numeric: Set<Int> = []) {
+        out.write("<table><thead><tr>" + header.enumerated().map { "<th\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(HTMLPage.escape($0.element))</th>" }.joined() + "</tr></thead><tbody>\n")
+    }
+
+    /// One row of cells (already escaped markup), with a CSS class.
+    func tableRow(_ cells: [String], rowClass: String?, numeric: Set<Int> = []) {
+        out.write("<tr\(rowClass.map { " class=\"\($0)\"" } ?? "")>"
+                  + cells.enumerated().map { "<td\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\($0.element)</td>" }.joined() + "</tr>\n")
+    }
+
+    func tableEnd() { out.write("</tbody></table>\n") }
+
+    /// A whole table.
+    func table(_ header: [String], _ rows: [(cells: [String], rowClass: String?)], numeric: Set<Int> = []) {
+        tableStart(header, numeric: numeric)
+        for row in rows { tableRow(row.cells, rowClass: row.rowClass, numeric: numeric) }
+        tableEnd()
+    }
+
+    /// Ends the page.
+    func end() {
+        out.write("</body>\n</html>\n")
     }
 }

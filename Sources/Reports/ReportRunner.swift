@@ -24,16 +24,22 @@ public struct ReportRunner {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    /// Renders one contract artifact version in one format: a pure function of the artifact bytes.
+    /// Renders contract output bytes in one format, in memory: a pure function of the bytes.
     public static func render(_ bytes: [UInt8], context: ReportContext, format: ReportFormat) throws -> [UInt8] {
-        try render(try JSONValue.parse(bytes), context: context, format: format)
+        let out = HashingOutput()
+        try render(.bytes(bytes), context: context, format: format, into: out)
+        return out.bytes
     }
 
-    /// Renders a parsed contract output (parse once, render every format).
-    public static func render(_ output: JSONValue, context: ReportContext, format: ReportFormat) throws -> [UInt8] {
-        switch output["contract"]?["type"]?.stringValue {
-        case "payouts": return PayoutReport.render(output, context, format)
-        case "adherence": return AdherenceReport.render(output, context, format)
+    /// Renders a contract output in one format as it reads it (participant by participant) and
+    /// writes as it goes: memory does not grow with the output.
+    /// - throws: `ReportError.noContractOutput` for bytes that are not a contract output,
+    ///   `WorkspaceError.ledgerInconsistent` for a stored output that is missing or altered.
+    public static func render(_ output: ContractOutputSource, context: ReportContext, format: ReportFormat, into out: HashingOutput) throws {
+        let members = try output.members()
+        switch members["contract"]?["type"]?.stringValue {
+        case "payouts": try PayoutReport.render(output, members, context, format, into: out)
+        case "adherence": try AdherenceReport.render(output, members, context, format, into: out)
         default: throw ReportError.noContractOutput("\(context.artifact) v\(context.version) is not a contract output")
         }
     }
@@ -49,24 +55,28 @@ public struct ReportRunner {
         return versions
     }
 
-    /// Renders and anchors reports of contract outputs as one stage.
+    /// Renders and anchors reports of contract outputs as one stage; each report is written to a
+    /// temporary file of the object store as it is rendered, and moved into place by the stage.
     /// - returns: the stage outcome and the rendered reports.
     public func run(_ versions: [ArtifactVersion], formats: [ReportFormat], stage: String? = nil,
                     pipeline: StageMaterial? = nil) throws -> (StageOutcome, [RenderedReport]) {
         var reports: [RenderedReport] = []
         for version in versions {
-            let output = try JSONValue.parse(try workspace.artifactBytes(version))
             let context = try ReportContext.of(version, in: workspace)
             for format in formats {
-                reports.append(RenderedReport(name: "reports/\(version.name).\(format.fileExtension)", format: format,
-                                              bytes: try ReportRunner.render(output, context: context, format: format)))
+                let file = try workspace.objects.newTemporaryOutput()
+                try ReportRunner.render(.stored(version, in: workspace), context: context, format: format, into: file)
+                let summary: HashingOutput.Summary
+                do { summary = try file.finish() } catch { throw WorkspaceError.storage("\(error)") }
+                reports.append(RenderedReport(name: "reports/\(version.name).\(format.fileExtension)", format: format, sha256: summary.sha256,
+                                              byteCount: summary.byteCount, file: file, objects: workspace.objects))
             }
         }
         let description = StageDescription(
             stage: stage ?? "report", kind: "report",
             materials: versions.map(StageMaterial.init),
             parameters: ["formats": .array(formats.map { .string($0.rawValue) })], pipeline: pipeline, derived: true)
-        let outcome = try workspace.runStage(description) { _ in reports.map { StageArtifact(name: $0.name, bytes: $0.bytes) } }
+        let outcome = try workspace.runStage(description) { _ in reports.map { StageArtifact(name: $0.name, file: $0.file) } }
         return (outcome, reports)
     }
 
@@ -76,18 +86,34 @@ public struct ReportRunner {
     public static func write(_ reports: [RenderedReport], under folder: URL) throws -> [URL] {
         try reports.map { report in
             let url = folder.appendingPathComponent(String(report.name.dropFirst("reports/".count)))
-            try write(report.bytes, to: url)
+            try write(report, to: url)
             return url
         }
     }
 
-    /// Writes bytes to a file atomically (a temporary file renamed into place).
-    public static func write(_ bytes: [UInt8], to url: URL) throws {
+    /// Copies a report to a file atomically (a temporary file beside it, renamed into place).
+    public static func write(_ report: RenderedReport, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url, options: .atomic)
+            try? FileManager.default.removeItem(at: temporary)
+            try FileManager.default.copyItem(atPath: report.path, toPath: temporary.path)
+            guard rename(temporary.path, url.path) == 0 else { throw ReportError.cannotWrite(path: url.path, reason: String(cString: strerror(errno))) }
+        } catch let error as ReportError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
         } catch {
+            try? FileManager.default.removeItem(at: temporary)
             throw ReportError.cannotWrite(path: url.path, reason: error.localizedDescription)
         }
+    }
+
+    /// Copies a report to standard output, a megabyte at a time.
+    public static func writeToStandardOutput(_ report: RenderedReport) throws {
+        guard let input = FileHandle(forReadingAtPath: report.path) else {
+            throw ReportError.cannotWrite(path: "standard output", reason: "\(report.path) cannot be read")
+        }
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { FileHandle.standardOutput.write(chunk) }
     }
 }

@@ -94,7 +94,7 @@ func runLoad(_ arguments: [String]) {
     // 300 anchored files: the ledger's first level-0 tile is full (immutable), for the readers.
     let fill = root.appendingPathComponent("fill")
     try? FileManager.default.createDirectory(at: fill, withIntermediateDirectories: true)
-    for index in 0..<300 { FileManager.default.createFile(atPath: fill.appendingPathComponent("note-\(index).txt").path, contents: Data("note \(index)\n".utf8)) }
+    for index in 0..<300 { _ = FileManager.default.createFile(atPath: fill.appendingPathComponent("note-\(index).txt").path, contents: Data("note \(index)\n".utf8)) }
     trialchain(["anchor", fill.path])
     let tokens = root.appendingPathComponent("tokens"), keys = root.appendingPathComponent("keys"), bodies = root.appendingPathComponent("bodies")
     for folder in [tokens, keys, bodies] { try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
@@ -102,7 +102,7 @@ func runLoad(_ arguments: [String]) {
         let vkey = trialchain(["keys", "generate", "--name", "site-\(site).coordinator", "--out", keys.appendingPathComponent("\(site).key").path], workspaceOption: false)
         trialchain(["trust", "add", vkey, "--name", "Coordinator \(site)", "--may-sign", "submission", "--sites", site])
         let token = trialchain(["token", "create", "--name", "site \(site)", "--role", "site:\(site)"])
-        FileManager.default.createFile(atPath: tokens.appendingPathComponent(site).path, contents: Data(token.utf8))
+        _ = FileManager.default.createFile(atPath: tokens.appendingPathComponent(site).path, contents: Data(token.utf8))
     }
     trialchain(["trust", "require-submissions"])
     let witnessKey = trialchain(["keys", "generate", "--name", "witness.bench", "--witness", "--out", keys.appendingPathComponent("witness.key").path], workspaceOption: false)
@@ -123,7 +123,7 @@ func runLoad(_ arguments: [String]) {
         for batch in 0..<batches {
             let name = "site-\(site)-batch-\(batch).csv"
             let csv = ([lines[0]] + lines[(1 + batch * rows)..<(1 + (batch + 1) * rows)]).joined(separator: "\n") + "\n"
-            FileManager.default.createFile(atPath: outbox.appendingPathComponent(name).path, contents: Data(csv.utf8))
+            _ = FileManager.default.createFile(atPath: outbox.appendingPathComponent(name).path, contents: Data(csv.utf8))
             let envelope = outbox.appendingPathComponent("submission-\(batch).json")
             trialchain(["submit", "--key", keys.appendingPathComponent("\(site).key").path, "--site", site, "--name", "Coordinator \(site)",
                         "--trial", "BENCH-LOAD", "--out", envelope.path, outbox.appendingPathComponent(name).path], workspaceOption: false)
@@ -131,7 +131,7 @@ func runLoad(_ arguments: [String]) {
             body += (try? Data(contentsOf: envelope)) ?? Data()
             body += Data("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n\r\n".utf8) + Data(csv.utf8)
             body += Data("\r\n--\(boundary)--\r\n".utf8)
-            FileManager.default.createFile(atPath: bodies.appendingPathComponent("\(site)-\(batch + 1).bin").path, contents: body)
+            _ = FileManager.default.createFile(atPath: bodies.appendingPathComponent("\(site)-\(batch + 1).bin").path, contents: body)
             expectedRows += rows
         }
     }
@@ -139,15 +139,15 @@ func runLoad(_ arguments: [String]) {
     let port = start(["serve", "--accept-submissions", "--port", "0"], workspaceOption: true)
     let scripts = root.appendingPathComponent("scripts")
     try? FileManager.default.createDirectory(at: scripts, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: scripts.appendingPathComponent("submit.lua").path, contents: Data(LoadScripts.submit.utf8))
-    FileManager.default.createFile(atPath: scripts.appendingPathComponent("read.lua").path, contents: Data(LoadScripts.read.utf8))
+    _ = FileManager.default.createFile(atPath: scripts.appendingPathComponent("submit.lua").path, contents: Data(LoadScripts.submit.utf8))
+    _ = FileManager.default.createFile(atPath: scripts.appendingPathComponent("read.lua").path, contents: Data(LoadScripts.read.utf8))
 
     // Both loads at once.
     func wrkRun(_ arguments: [String], output: URL) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
         process.arguments = arguments
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.standardOutput = try? FileHandle(forWritingTo: output)
         process.standardError = process.standardOutput
         do { try process.run() } catch { fail("cannot run wrk: \(error)") }

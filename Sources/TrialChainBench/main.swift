@@ -277,8 +277,8 @@ func runIngest(_ arguments: [String]) {
             let version = try workspace.latestArtifact(contract.artifactName)!
             let (reports, reportSeconds) = try time { try ReportRunner(workspace: workspace).run([version], formats: ReportFormat.allCases).1 }
             print(String(format: "contract %@: %.2f s (load records, evaluate, anchor; output %.1f MB); reports csv/json/html: %.2f s (%@)",
-                         name, contractSeconds, Double(try workspace.artifactBytes(version).count) / 1e6, reportSeconds,
-                         reports.map { String(format: "%.1f MB", Double($0.bytes.count) / 1e6) }.joined(separator: ", ")))
+                         name, contractSeconds, Double((try? FileManager.default.attributesOfItem(atPath: workspace.objects.path(for: version.sha256))[.size] as? Int) ?? 0) / 1e6, reportSeconds,
+                         reports.map { String(format: "%.1f MB", Double($0.byteCount) / 1e6) }.joined(separator: ", ")))
         }
         print(String(format: "peak memory after contracts: %.0f MiB", peakMiB()))
     } catch {

@@ -53,14 +53,14 @@ struct ReportCommand: ParsableCommand {
         case let .committed(receipt): anchored = "anchored at ledger entry \(receipt.entryIndex)"
         }
         if out == "-" {
-            FileHandle.standardOutput.write(Data(reports[0].bytes))
+            try ReportRunner.writeToStandardOutput(reports[0])
             Terminal.note("\(reports[0].name): \(anchored)")
             return
         }
         let paths: [URL]
         if let out {
             let url = URL(fileURLWithPath: out)
-            try ReportRunner.write(reports[0].bytes, to: url)
+            try ReportRunner.write(reports[0], to: url)
             paths = [url]
         } else {
             paths = try ReportRunner.write(reports, under: workspace.layout.root.appendingPathComponent("reports"))

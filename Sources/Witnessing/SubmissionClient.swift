@@ -18,7 +18,7 @@ public struct SubmissionClient: Sendable {
         let boundary = "trialchain-" + UUID().uuidString
         let body = FileManager.default.temporaryDirectory.appendingPathComponent("trialchain-submit-\(getpid())-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: body) }
-        FileManager.default.createFile(atPath: body.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: body.path, contents: nil)
         let out = try FileHandle(forWritingTo: body)
         func write(_ text: String) { out.write(Data(text.utf8)) }
         func part(name: String, filename: String?, from file: URL) throws {

@@ -1,3 +1,4 @@
+import Attestation
 import CFileSync
 import Crypto
 import Foundation
@@ -109,6 +110,34 @@ public struct ObjectStore: Sendable {
         let isNew = try temporary.place(as: digest)
         if isNew, !deferSync { try synchronize([digest]) }
         return Stored(sha256: digest, byteCount: Int64(bytes.count), isNew: isNew)
+    }
+
+    /// The folder of temporary files (blobs being written, spools); emptied of a dead process's
+    /// files by `removeLeftovers()`.
+    public var temporaryFolder: String { "\(root.path)/tmp" }
+
+    /// An output written to a new temporary file of the store, to be stored with `place(_:)`
+    /// without copying (a contract output or a report over millions of records).
+    /// - throws: `WorkspaceError.storage` when the file cannot be created.
+    public func newTemporaryOutput() throws -> HashingOutput {
+        do { return try HashingOutput(temporaryFileIn: temporaryFolder) } catch { throw WorkspaceError.storage("\(error)") }
+    }
+
+    /// Stores a finished temporary output by renaming its file to its digest's path.
+    /// - parameter deferSync: leave flushing to a later `synchronize(_:)`.
+    /// - throws: `WorkspaceError.storage` when the output failed or cannot be moved.
+    public func place(_ output: HashingOutput, deferSync: Bool = false) throws -> Stored {
+        let summary: HashingOutput.Summary
+        do { summary = try output.finish() } catch { throw WorkspaceError.storage("\(error)") }
+        guard let path = output.path else { throw WorkspaceError.storage("only an output written to a temporary file of the store can be placed") }
+        if contains(summary.sha256) { return Stored(sha256: summary.sha256, byteCount: summary.byteCount, isNew: false) }
+        try ObjectStore.makeDirectory(folder(for: summary.sha256))
+        guard rename(path, self.path(for: summary.sha256)) == 0 else {
+            throw WorkspaceError.storage(ObjectStore.failure("cannot write \(self.path(for: summary.sha256))"))
+        }
+        output.keepFile()
+        if !deferSync { try synchronize([summary.sha256]) }
+        return Stored(sha256: summary.sha256, byteCount: summary.byteCount, isNew: true)
     }
 
     /// Removes what killed processes left in `tmp/`: files whose writer (the process id their name

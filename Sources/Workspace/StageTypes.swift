@@ -82,14 +82,27 @@ public struct StageDescription: Sendable {
 }
 
 /// An output of a stage: its bytes go to the object store, its digest into the attestation.
-public struct StageArtifact: Sendable {
+public struct StageArtifact {
     public let name: String
+    /// The bytes, for an artifact held in memory (empty for one written to a file).
     public let bytes: [UInt8]
+    /// An artifact written to a temporary file of the object store as it was produced (a
+    /// contract output or report over millions of records): the stage moves the file into place.
+    public let file: HashingOutput?
     /// Derived from other artifacts (an index, say): a changed version needs no `--reason`.
     public let derived: Bool
     public init(name: String, bytes: [UInt8], derived: Bool = false) {
         self.name = name
         self.bytes = bytes
+        self.file = nil
+        self.derived = derived
+    }
+
+    /// An artifact written to `file` (from `ObjectStore.newTemporaryOutput()`); finished by the stage.
+    public init(name: String, file: HashingOutput, derived: Bool = false) {
+        self.name = name
+        self.bytes = []
+        self.file = file
         self.derived = derived
     }
 }

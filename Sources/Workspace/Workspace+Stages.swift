@@ -45,30 +45,42 @@ extension Workspace {
                 var subjects: [InTotoStatement.Subject] = []
                 for made in artifacts {
                     let latest = try Workspace.latestArtifact(db, made.name)
-                    var artifact = made
-                    var digest = Hex.encode(SHA256.hash(data: artifact.bytes))
-                    if let latest, latest.sha256 != digest {
-                        artifact = try Workspace.samePathless(made, as: latest, in: objects)
-                        digest = Hex.encode(SHA256.hash(data: artifact.bytes))
-                    }
-                    if let latest, latest.sha256 != digest, !description.derived, !artifact.derived {
-                        if !description.allowRevert, let earlier = try Workspace.supersededVersion(artifact.name, digest: digest, db) {
-                            throw StageError.wouldRevert([StageCorrection(
-                                artifact: artifact.name, file: description.sources.first { $0.artifact == artifact.name }?.file ?? artifact.name,
-                                current: latest.version, currentRun: try Int64.fetchOne(db, sql: "SELECT run_id FROM stage_artifacts WHERE name = ? AND version = ?", arguments: [latest.name, latest.version]) ?? 0,
-                                currentReason: nil, currentSource: nil, matches: earlier)])
+                    let digest: String, byteCount: Int64
+                    if let file = made.file {
+                        // Written to a file as it was produced: moved into the store, never read whole.
+                        let stored = try objects.place(file, deferSync: true)
+                        if stored.isNew { addedBlobs.append(stored.sha256) }
+                        (digest, byteCount) = (stored.sha256, stored.byteCount)
+                        if let latest, latest.sha256 != digest, !description.derived, !made.derived, description.reason == nil {
+                            throw StageError.needsReason(artifact: made.name, version: latest.version, sha256: latest.sha256)
                         }
-                        if description.reason == nil {
-                            throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
+                    } else {
+                        var artifact = made
+                        var computed = Hex.encode(SHA256.hash(data: artifact.bytes))
+                        if let latest, latest.sha256 != computed {
+                            artifact = try Workspace.samePathless(made, as: latest, in: objects)
+                            computed = Hex.encode(SHA256.hash(data: artifact.bytes))
                         }
+                        if let latest, latest.sha256 != computed, !description.derived, !artifact.derived {
+                            if !description.allowRevert, let earlier = try Workspace.supersededVersion(artifact.name, digest: computed, db) {
+                                throw StageError.wouldRevert([StageCorrection(
+                                    artifact: artifact.name, file: description.sources.first { $0.artifact == artifact.name }?.file ?? artifact.name,
+                                    current: latest.version, currentRun: try Int64.fetchOne(db, sql: "SELECT run_id FROM stage_artifacts WHERE name = ? AND version = ?", arguments: [latest.name, latest.version]) ?? 0,
+                                    currentReason: nil, currentSource: nil, matches: earlier)])
+                            }
+                            if description.reason == nil {
+                                throw StageError.needsReason(artifact: artifact.name, version: latest.version, sha256: latest.sha256)
+                            }
+                        }
+                        let stored = try objects.store(bytes: artifact.bytes, deferSync: true)
+                        if stored.isNew { addedBlobs.append(stored.sha256) }
+                        (digest, byteCount) = (computed, Int64(artifact.bytes.count))
                     }
-                    let stored = try objects.store(bytes: artifact.bytes, deferSync: true)
-                    if stored.isNew { addedBlobs.append(stored.sha256) }
                     try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
-                                   arguments: [digest, artifact.bytes.count, startedAt])
-                    subjects.append(.init(name: artifact.name, sha256: digest))
+                                   arguments: [digest, byteCount, startedAt])
+                    subjects.append(.init(name: made.name, sha256: digest))
                     if latest?.sha256 == digest { continue }
-                    let version = ArtifactVersion(name: artifact.name, version: (latest?.version ?? 0) + 1, sha256: digest)
+                    let version = ArtifactVersion(name: made.name, version: (latest?.version ?? 0) + 1, sha256: digest)
                     try db.execute(sql: "INSERT INTO stage_artifacts (run_id, name, version, sha256) VALUES (?, ?, ?, ?)",
                                    arguments: [runID, version.name, version.version, version.sha256])
                     versions.append(version)

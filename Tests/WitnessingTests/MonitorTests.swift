@@ -146,7 +146,7 @@ struct MonitorTests {
     @Test func aTrustPolicyTheServerAltersIsCaught() async throws {
         let folder = Folder()
         let workspace = try makeWorkspace(folder, files: 2)
-        let policy = try trustSomeoneElse(workspace)
+        _ = try trustSomeoneElse(workspace)
         let altered = server(workspace, tamper: { path, bytes in path.hasPrefix("trust-policy/") ? bytes + [0x20] : bytes })
         guard case .entryRejected(let why)? = await failure(LogMonitor(fetch: altered), fresh(workspace)) else { Issue.record("altered policy passed"); return }
         #expect(why.contains("the server sent other bytes"))
