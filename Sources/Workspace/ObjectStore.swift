@@ -130,7 +130,11 @@ public struct ObjectStore: Sendable {
         let summary: HashingOutput.Summary
         do { summary = try output.finish() } catch { throw WorkspaceError.storage("\(error)") }
         guard let path = output.path else { throw WorkspaceError.storage("only an output written to a temporary file of the store can be placed") }
-        if contains(summary.sha256) { return Stored(sha256: summary.sha256, byteCount: summary.byteCount, isNew: false) }
+        if contains(summary.sha256) {
+            // The store holds these bytes already: this copy goes now.
+            unlink(path)
+            return Stored(sha256: summary.sha256, byteCount: summary.byteCount, isNew: false)
+        }
         try ObjectStore.makeDirectory(folder(for: summary.sha256))
         guard rename(path, self.path(for: summary.sha256)) == 0 else {
             throw WorkspaceError.storage(ObjectStore.failure("cannot write \(self.path(for: summary.sha256))"))
