@@ -1,6 +1,18 @@
 extension CanonicalJSON {
     /// Whether `a` sorts before `b` as RFC 8785 orders member names (by UTF-16 code units).
-    public static func precedes(_ a: String, _ b: String) -> Bool { a.utf16.lexicographicallyPrecedes(b.utf16) }
+    /// Compares UTF-8 bytes (fast for the native strings keys are), which orders like UTF-16
+    /// except between U+E000–U+FFFF and characters past U+FFFF (lead bytes 0xEE–0xEF against
+    /// 0xF0–0xF4): there it compares the UTF-16 code units.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        var left = a.utf8.makeIterator(), right = b.utf8.makeIterator()
+        while true {
+            guard let x = left.next() else { return right.next() != nil }
+            guard let y = right.next() else { return false }
+            if x == y { continue }
+            if x >= 0xEE, y >= 0xEE, (x >= 0xF0) != (y >= 0xF0) { return a.utf16.lexicographicallyPrecedes(b.utf16) }
+            return x < y
+        }
+    }
 
     /// The canonical bytes of an object whose member `arrayKey` is an array written element by
     /// element, up to that array's opening bracket: `{"a":1,"key":[`. With `objectTail`, and the

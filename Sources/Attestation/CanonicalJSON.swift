@@ -29,7 +29,7 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case let .object(members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            let keys = members.keys.sorted(by: precedes)
             for (offset, key) in keys.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(key, to: &out)

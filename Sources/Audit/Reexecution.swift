@@ -38,8 +38,15 @@ public struct Reexecutor {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
+    /// One run to reproduce: what its attestation names, and how to recompute its outputs' digests.
+    struct Job: Sendable {
+        let run: StageRunInfo
+        let subjects: [InTotoStatement.Subject]
+        let recompute: @Sendable () throws -> [String: String]
+    }
+
     /// - throws: `IntegrityFailure.reexecutionMismatch` or `.reexecutionImpossible` for the first
-    ///   run that does not reproduce.
+    ///   run (in ledger order) that does not reproduce.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ReexecutionReport {
         var report = ReexecutionReport()
         let (indexes, redactedIndexes) = try rederiveConsentIndexes()
@@ -49,8 +56,9 @@ public struct Reexecutor {
         let erased = try workspace.erasedObjects()
         var earlierRulesOutputs: Set<String> = []
         var seenCurrentRules = false
-        for (offset, run) in runs.enumerated() {
-            progress?(offset + 1, runs.count)
+        // First, in ledger order, what each run needs (cheap: it reads attestations).
+        var jobs: [Job] = []
+        for run in runs {
             func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
             let statement: InTotoStatement
             do {
@@ -80,63 +88,120 @@ public struct Reexecutor {
                 guard let name = material["name"]?.stringValue, let digest = material["digest"]?["sha256"]?.stringValue else { return nil }
                 return StageMaterial(name: name, sha256: digest)
             }
-            // Outputs are written to digest-only outputs as they are recomputed (spools in the
-            // store's temporary folder): memory does not grow with the records.
-            var outputs: [String: String] = [:]
-            func recompute(_ render: (HashingOutput) throws -> Void) throws -> String {
-                let output = HashingOutput.digestOnly(spoolingIn: workspace.objects.temporaryFolder)
-                try render(output)
-                return try output.finish().sha256
-            }
             if run.kind == "contract" {
-                guard let name = statement.predicate["contract"]?["name"]?.stringValue,
-                      let digest = statement.predicate["contract"]?["digest"]?["sha256"]?.stringValue else {
-                    throw impossible("its attestation names no contract")
-                }
-                let bytes: [UInt8]
-                do { bytes = try workspace.objectBytes(sha256: digest) } catch { throw impossible("the contract \(name) is not in the object store: \(error)") }
-                let contract: ContractFile
-                do {
-                    contract = try ContractFile(text: String(decoding: bytes, as: UTF8.self), file: name)
-                } catch {
-                    throw impossible("the stored contract \(name) no longer reads: \(error)")
-                }
-                do {
-                    let inputs = try AnchoredInputs(workspace: workspace, asOf: materials)
-                    outputs[contract.artifactName] = try recompute { try ContractRunner.evaluate(contract, inputs, into: $0) }
-                } catch {
-                    throw impossible("\(error)")
-                }
+                jobs.append(Job(run: run, subjects: statement.subjects, recompute: try contractJob(run, statement, materials)))
                 report.contractRuns += 1
             } else {
-                let formats = (statement.predicate["parameters"]?["formats"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(ReportFormat.init) }
-                for material in materials {
-                    guard let at = material.name.range(of: "@v", options: .backwards), let version = Int(material.name[at.upperBound...]) else {
-                        throw impossible("material \(material.name) names no artifact version")
-                    }
-                    let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
-                    let context = try ReportContext.of(artifact, in: workspace)
-                    for format in formats {
-                        do {
-                            outputs["reports/\(artifact.name).\(format.fileExtension)"] = try recompute {
-                                try ReportRunner.render(.stored(artifact, in: workspace), context: context, format: format, into: $0)
-                            }
-                        } catch {
-                            throw impossible("\(error)")
-                        }
-                    }
-                }
+                jobs.append(Job(run: run, subjects: statement.subjects, recompute: try reportJob(run, statement, materials)))
                 report.reportRuns += 1
             }
-            for subject in statement.subjects {
-                guard let digest = outputs[subject.name] else { throw impossible("re-running it gives no \(subject.name)") }
+        }
+        // Then the recomputations, as many at once as there are processors: each only reads the
+        // workspace, and writes its outputs to digest-only outputs (memory does not grow with
+        // the records; spools go to the store's temporary folder).
+        let results = Reexecutor.perform(jobs, progress: progress)
+        // Last, in ledger order: the first run that does not reproduce is the failure.
+        for (job, result) in zip(jobs, results) {
+            let outputs = try result.get()
+            for subject in job.subjects {
+                guard let digest = outputs[subject.name] else {
+                    throw IntegrityFailure.reexecutionImpossible(run: job.run.id, stage: job.run.stage, reason: "re-running it gives no \(subject.name)")
+                }
                 guard digest == subject.sha256 else {
-                    throw IntegrityFailure.reexecutionMismatch(run: run.id, stage: run.stage, artifact: subject.name, anchored: subject.sha256, recomputed: digest)
+                    throw IntegrityFailure.reexecutionMismatch(run: job.run.id, stage: job.run.stage, artifact: subject.name, anchored: subject.sha256, recomputed: digest)
                 }
                 report.outputs += 1
             }
         }
         return report
+    }
+
+    /// The digest of what `render` writes.
+    static func digest(in workspace: Workspace, _ render: (HashingOutput) throws -> Void) throws -> String {
+        let output = HashingOutput.digestOnly(spoolingIn: workspace.objects.temporaryFolder)
+        try render(output)
+        return try output.finish().sha256
+    }
+
+    /// A contract run: the stored contract over the inputs its attestation names.
+    func contractJob(_ run: StageRunInfo, _ statement: InTotoStatement, _ materials: [StageMaterial]) throws -> @Sendable () throws -> [String: String] {
+        func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
+        guard let name = statement.predicate["contract"]?["name"]?.stringValue,
+              let digest = statement.predicate["contract"]?["digest"]?["sha256"]?.stringValue else {
+            throw impossible("its attestation names no contract")
+        }
+        let bytes: [UInt8]
+        do { bytes = try workspace.objectBytes(sha256: digest) } catch { throw impossible("the contract \(name) is not in the object store: \(error)") }
+        let contract: ContractFile
+        do {
+            contract = try ContractFile(text: String(decoding: bytes, as: UTF8.self), file: name)
+        } catch {
+            throw impossible("the stored contract \(name) no longer reads: \(error)")
+        }
+        let workspace = self.workspace
+        return {
+            do {
+                let inputs = try AnchoredInputs(workspace: workspace, asOf: materials)
+                return [contract.artifactName: try Reexecutor.digest(in: workspace) { try ContractRunner.evaluate(contract, inputs, into: $0) }]
+            } catch {
+                throw IntegrityFailure.reexecutionImpossible(run: run.id, stage: run.stage, reason: "\(error)")
+            }
+        }
+    }
+
+    /// A report run: every format it rendered, of every contract output it names.
+    func reportJob(_ run: StageRunInfo, _ statement: InTotoStatement, _ materials: [StageMaterial]) throws -> @Sendable () throws -> [String: String] {
+        func impossible(_ reason: String) -> IntegrityFailure { .reexecutionImpossible(run: run.id, stage: run.stage, reason: reason) }
+        let formats = (statement.predicate["parameters"]?["formats"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(ReportFormat.init) }
+        var sources: [(ArtifactVersion, ReportContext)] = []
+        for material in materials {
+            guard let at = material.name.range(of: "@v", options: .backwards), let version = Int(material.name[at.upperBound...]) else {
+                throw impossible("material \(material.name) names no artifact version")
+            }
+            let artifact = ArtifactVersion(name: String(material.name[..<at.lowerBound]), version: version, sha256: material.sha256)
+            sources.append((artifact, try ReportContext.of(artifact, in: workspace)))
+        }
+        let workspace = self.workspace
+        let read = sources
+        return {
+            var outputs: [String: String] = [:]
+            for (artifact, context) in read {
+                for format in formats {
+                    do {
+                        outputs["reports/\(artifact.name).\(format.fileExtension)"] = try Reexecutor.digest(in: workspace) {
+                            try ReportRunner.render(.stored(artifact, in: workspace), context: context, format: format, into: $0)
+                        }
+                    } catch {
+                        throw IntegrityFailure.reexecutionImpossible(run: run.id, stage: run.stage, reason: "\(error)")
+                    }
+                }
+            }
+            return outputs
+        }
+    }
+
+    /// Runs the jobs on every processor; progress is reported one call at a time.
+    static func perform(_ jobs: [Job], progress: ((Int, Int) -> Void)?) -> [Result<[String: String], Error>] {
+        final class Collected: @unchecked Sendable {
+            let lock = NSLock()
+            var results: [Result<[String: String], Error>?]
+            var done = 0
+            let progress: ((Int, Int) -> Void)?
+            init(_ count: Int, _ progress: ((Int, Int) -> Void)?) {
+                results = Array(repeating: nil, count: count)
+                self.progress = progress
+            }
+        }
+        let collected = Collected(jobs.count, progress)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            let result = Result { try jobs[index].recompute() }
+            collected.lock.lock()
+            defer { collected.lock.unlock() }
+            collected.results[index] = result
+            collected.done += 1
+            collected.progress?(collected.done, jobs.count)
+        }
+        return collected.results.map { $0! }
     }
 
     /// Derives every `consent-index` version again from the consent artifacts current once its

@@ -51,7 +51,18 @@ public struct TreeHash: Hashable, Sendable {
     }
 
     /// Lowercase hexadecimal, 64 characters.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String {
+        // Written straight into the string's storage: contracts name a million records by it.
+        withUnsafeBytes(of: self) { raw in
+            String(unsafeUninitializedCapacity: 2 * TreeHash.byteCount) { out in
+                for index in 0..<TreeHash.byteCount {
+                    out[2 * index] = Hex.digits[Int(raw[index] >> 4)]
+                    out[2 * index + 1] = Hex.digits[Int(raw[index] & 0x0f)]
+                }
+                return 2 * TreeHash.byteCount
+            }
+        }
+    }
 
     /// Compares two hashes in time that does not depend on where they differ.
     @inlinable public func constantTimeEquals(_ other: TreeHash) -> Bool {

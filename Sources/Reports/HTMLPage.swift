@@ -43,6 +43,9 @@ struct HTMLPage {
     }
 
     static func escape(_ text: String) -> String {
+        // Most text needs nothing: found by bytes, without walking Characters.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                                          || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text {

@@ -110,6 +110,17 @@ struct StreamingJSONTests {
         #expect(CanonicalJSON.precedes("\u{10000}", "\u{FF61}") && !CanonicalJSON.precedes("\u{FF61}", "\u{10000}"))
     }
 
+    /// The fast byte comparison orders member names exactly as UTF-16 code units do.
+    @Test func memberNamesSortByUTF16CodeUnits() {
+        let names = ["", "a", "ab", "b", "é", "\u{7FF}", "\u{800}", "\u{E000}", "\u{FF61}", "\u{FFFF}", "\u{10000}", "\u{1F600}",
+                     "a\u{FF61}", "a\u{10000}", "a\u{FF61}b", "\u{FF61}\u{10000}", "\u{10000}\u{FF61}", "z", "\u{EFFF}", "\u{F0000}"]
+        for a in names {
+            for b in names {
+                #expect(CanonicalJSON.precedes(a, b) == a.utf16.lexicographicallyPrecedes(b.utf16), "\(a.unicodeScalars.map(\.value)) \(b.unicodeScalars.map(\.value))")
+            }
+        }
+    }
+
     /// Memory, file and digest-only outputs agree on the digest and size; spools copy in; a
     /// temporary file goes away with its output unless it was kept.
     @Test func outputsHashWhatTheyWriteWhereverTheyWriteIt() throws {
