@@ -44,7 +44,12 @@ public struct ObjectStore: Sendable {
 
     /// The SHA-256 of a stored blob as it is now, streamed; `nil` when it is missing.
     public func currentDigest(of sha256: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path(for: sha256)) else { return nil }
+        ObjectStore.digest(ofFileAt: path(for: sha256))
+    }
+
+    /// The SHA-256 of a file, streamed a megabyte at a time; `nil` when it cannot be opened.
+    public static func digest(ofFileAt path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }

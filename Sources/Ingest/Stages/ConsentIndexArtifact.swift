@@ -31,6 +31,13 @@ public enum ConsentIndexArtifact {
     public static func encode(consents: [(name: String, sha256: String, content: JSONValue?)]) -> [UInt8] {
         var index = ConsentIndex()
         for consent in consents { if let content = consent.content { index.add(artifact: content) } }
+        return encode(listed: consents.map { ($0.name, $0.sha256) }, index: index)
+    }
+
+    /// The artifact's bytes from the consent artifacts' names and digests and the index their
+    /// contents were folded into one at a time (a stage of 100,000 consent files keeps the index,
+    /// not the files).
+    public static func encode(listed consents: [(name: String, sha256: String)], index: ConsentIndex) -> [UInt8] {
         let listed = consents.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             .map { JSONValue.object(["name": .string($0.name), "sha256": .string($0.sha256)]) }
         let participants = index.periods.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { participant, period in
@@ -45,9 +52,11 @@ public enum ConsentIndexArtifact {
     /// now (after an erasure, its redacted copy).
     /// - throws: `WorkspaceError` for a missing or altered artifact blob; `JSONError` for one that is not JSON.
     public static func derive(from versions: [ArtifactVersion], in workspace: Workspace) throws -> [UInt8] {
-        try encode(consents: versions.map { version in
-            (version.name, version.sha256, try workspace.readableArtifactBytes(version).map { try JSONValue.parse($0) })
-        })
+        var index = ConsentIndex()
+        for version in versions {
+            if let bytes = try workspace.readableArtifactBytes(version) { index.add(artifact: try JSONValue.parse(bytes)) }
+        }
+        return encode(listed: versions.map { ($0.name, $0.sha256) }, index: index)
     }
 
     /// The consent periods an index artifact holds.

@@ -95,7 +95,9 @@ public struct Ingestor {
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             try Ingestor.keepSources(sorted, writer)
             var artifacts: [StageArtifact] = []
-            var current: [String: (sha256: String, content: JSONValue?)] = [:]
+            // The consent index is folded as files go: only each artifact's name and digest stay.
+            var current: [String: String] = [:]
+            var index = ConsentIndex()
             // One file at a time inside the transaction: memory stays flat, and a file that is not
             // JSON or not a Consent rolls the whole stage back.
             for file in sorted {
@@ -164,14 +166,16 @@ public struct Ingestor {
                 let artifact: JSONValue = ["source": ["name": .string(file.name), "sha256": .string(file.sha256)], "consents": .array(accepted)]
                 let bytes = CanonicalJSON.encode(artifact)
                 artifacts.append(StageArtifact(name: "consents/\(file.baseName)", bytes: bytes))
-                current[artifacts.last!.name] = (ConsentIndexArtifact.digest(bytes), artifact)
+                current[artifacts.last!.name] = ConsentIndexArtifact.digest(bytes)
+                index.add(artifact: artifact)
             }
             // The consent index over every consent artifact current after this run.
             for version in try writer.latest(prefix: ConsentIndexArtifact.consentPrefix) where current[version.name] == nil {
-                current[version.name] = (version.sha256, try writer.readableArtifactBytes(version).map { try JSONValue.parse($0) })
+                current[version.name] = version.sha256
+                if let bytes = try writer.readableArtifactBytes(version) { index.add(artifact: try JSONValue.parse(bytes)) }
             }
             artifacts.append(StageArtifact(name: ConsentIndexArtifact.name, bytes: ConsentIndexArtifact.encode(
-                consents: current.map { (name: $0.key, sha256: $0.value.sha256, content: $0.value.content) }), derived: true))
+                listed: current.map { (name: $0.key, sha256: $0.value) }, index: index), derived: true))
             return artifacts
         }
     }

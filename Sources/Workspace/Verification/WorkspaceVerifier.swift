@@ -294,11 +294,10 @@ struct WorkspaceVerifier {
             let relative = String(name.dropFirst("reports/".count))
             anchoredPaths.insert(relative)
             let path = layout.root.appendingPathComponent("reports").appendingPathComponent(relative).path
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let digest = ObjectStore.digest(ofFileAt: path) else {
                 result.missing.append("reports/" + relative)
                 continue
             }
-            let digest = Hex.encode(SHA256.hash(data: data))
             if let replaced = facts.erasedObjects[sha256] {
                 // An erasure destroyed this report: only its redacted copy may be on disk.
                 if digest == replaced { result.matching += 1; continue }
