@@ -84,8 +84,10 @@ public final class HashingOutput {
     /// where it goes (a table whose totals come later): a temporary file beside this output's, or
     /// memory.
     public func spool() throws -> HashingOutput {
-        if let spoolFolder { return try HashingOutput(temporaryFileIn: spoolFolder) }
-        return HashingOutput()
+        guard let spoolFolder else { return HashingOutput() }
+        if let spool = try? HashingOutput(temporaryFileIn: spoolFolder) { return spool }
+        // A read-only workspace (an auditor's copy, re-executed): scratch space in the system's.
+        return try HashingOutput(temporaryFileIn: (NSTemporaryDirectory() as NSString).appendingPathComponent("trialchain-spool"))
     }
 
     /// The temporary file, for an output written to one.
