@@ -67,7 +67,7 @@ public struct MeasurementBatch: Sendable {
         MeasurementContent.appendCanonical(participant: participant, site: site, visit: visit, item: item, value: value,
                                            unit: unit, collectedAt: collectedAt, saltHex: saltHex, to: &canonical)
         let leaf = RFC6962.leafHash(canonical)
-        tree.append(leaf) { tiles.append($0) }
+        tree.append(leaf) { if RecordTiles.isStored(level: $0.level) { tiles.append($0) } }
         rows.append(Row(offsets: (p, s, v, i, va, u, c, UInt32(bytes.count)), hasUnit: unit != nil, file: Int32(file), line: Int64(line), leaf: leaf))
         return leaf
     }

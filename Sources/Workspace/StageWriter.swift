@@ -175,8 +175,9 @@ public final class StageWriter {
         tree = batch.tree
     }
 
-    /// Stores one tile of the run's record tree.
+    /// Stores one tile of the run's record tree (above the leaves: see `RecordTiles`).
     private func store(_ tile: Tile) throws {
+        guard RecordTiles.isStored(level: tile.level) else { return }
         let s = insertTile
         s.bind(1, runID)
         s.bind(2, Int64(tile.level))
@@ -308,7 +309,15 @@ struct RecordLines {
 /// Record tiles are stored as their base row only (C2SP tlog-tiles' own format, 32 bytes a hash):
 /// half the bytes of the ledger's tiles with interior rows; a proof rebuilds a tile's interior
 /// (255 hashes at most) when it reads one.
+///
+/// Tiles of level 0 are not stored (since schema v6 plus this build): their base row is 256
+/// consecutive leaf hashes, which `record_rows.leaf_hash` already holds, and storing them again
+/// was a quarter of a measurement stage's bytes. A proof reads them as one range of record ids.
+/// Workspaces that stored them keep them, and `verify` checks those that are there.
 enum RecordTiles {
+    /// Whether a stage stores a tile of this level.
+    static func isStored(level: Int) -> Bool { level > 0 }
+
     static func baseBytes(_ tile: Tile) -> [UInt8] { tile.base.flatMap(\.bytes) }
 
     static func tile(level: Int, index: UInt64, width: Int, base bytes: [UInt8]) -> Tile? {

@@ -76,7 +76,11 @@ final class StoredNodeSource: NodeSource {
                 """)
             row = try Row.fetchOne(statement, arguments: [run, level, Int64(index), minimumWidth])
         }
-        guard let row else { return nil }
+        guard let row else {
+            // A run's level-0 tiles are its leaf hashes, read as one range of record ids.
+            if case let .records(_, first) = tree, level == 0 { return try leafTile(index: index, minimumWidth: minimumWidth, first: first) }
+            return nil
+        }
         let width: Int = row["width"]
         let bytes: Data = row["hashes"]
         let decoded: Tile?
@@ -93,6 +97,28 @@ final class StoredNodeSource: NodeSource {
 }
 
 import Foundation
+
+extension StoredNodeSource {
+    /// The level-0 tile `index` of a run's record tree, from `record_rows` (as wide as the tree
+    /// allows, up to 256 leaves); nil when fewer than `minimumWidth` leaves are there.
+    fileprivate func leafTile(index: UInt64, minimumWidth: Int, first: Int64) throws -> Tile? {
+        let start = index * UInt64(Tile.fullWidth)
+        guard start < size else { return nil }
+        let width = Int(min(UInt64(Tile.fullWidth), size - start))
+        guard width >= minimumWidth else { return nil }
+        let lower = first + Int64(start)
+        var base: [TreeHash] = []
+        base.reserveCapacity(width)
+        let leaves = try Data.fetchCursor(db, sql: "SELECT leaf_hash FROM record_rows WHERE id >= ? AND id < ? ORDER BY id",
+                                          arguments: [lower, lower + Int64(width)])
+        while let leaf = try leaves.next() {
+            guard let hash = TreeHash(bytes: leaf) else { throw WorkspaceError.ledgerInconsistent("\(tree.name) leaf \(base.count) of tile 0/\(index) is malformed") }
+            base.append(hash)
+        }
+        guard base.count == width else { throw WorkspaceError.ledgerInconsistent("\(tree.name) has \(base.count) of the \(width) leaves of tile 0/\(index)") }
+        return Tile(level: 0, index: index, base: base)
+    }
+}
 
 extension StoredNodeSource.Tree {
     var name: String {

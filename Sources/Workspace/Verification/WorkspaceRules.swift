@@ -26,7 +26,7 @@ public enum WorkspaceRules {
         ("stage_artifacts", .bound, "exactly the attestation's artifactVersions and subjects"),
         ("rejects", .bound, "count and content digest (rejectCount, rejectDigest) of their run's attestation"),
         ("record_rows", .bound, "leaf hashes give the attested record root; content and columns hash to the leaves; lines hash to recordLines; ids from firstRecord"),
-        ("record_tiles", .derived, "each run's record tree as tiles, recomputed from its leaves: every full tile and the right edge, none other"),
+        ("record_tiles", .derived, "each run's record tree as tiles above its leaves, recomputed from them: every full tile and the right edge, none other (level-0 tiles, the leaf hashes themselves, are checked where an older build stored them)"),
         ("record_sources", .bound, "one row per file with records, in file order, named like its artifact's source, with the artifact's record count"),
         ("participant_salts", .bound, "the salts measurement leaves are hashed with (a changed or missing salt breaks them); none for an erased participant; a salt no record uses is harmless"),
         ("erasures", .derived, "exactly the participants of the signed erasure entries"),
