@@ -14,6 +14,21 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from selenium.common.exceptions import StaleElementReferenceException
+
+
+def click_nth(driver, selector, n):
+    """Clicks the n-th element matching selector. A page opened again re-renders its tables once
+    its data arrives: an element found just before that is stale, so find it again (up to 5 s)."""
+    deadline = time.time() + 5
+    while True:
+        try:
+            driver.find_elements(By.CSS_SELECTOR, selector)[n].click()
+            return
+        except (StaleElementReferenceException, IndexError):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
 
 MODE = {"value": "none"}
 
@@ -206,7 +221,7 @@ def main():
         # A stage run from the overview: its records, a search, its rejects.
         checks.open("overview")
         WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#overview-stages tbody tr a")) >= 3)
-        driver.find_elements(By.CSS_SELECTOR, "#overview-stages tbody tr a")[2].click()
+        click_nth(driver, "#overview-stages tbody tr a", 2)
         WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#run-records tbody tr")) > 0)
         checks.expect("ingest/measurements" in checks.text("run-facts") and "all sites" in checks.text("run-facts"), "the measurement run's page opens from the overview")
         checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#run-rejects tbody tr")) > 0, "its rejects are listed with file, line and reason")
@@ -220,7 +235,7 @@ def main():
         checks.shot("run")
 
         # A participant, from the run page: consents, payout lines with their evidence, adherence, records.
-        driver.find_elements(By.CSS_SELECTOR, "#run-records tbody tr td a")[0].click()
+        click_nth(driver, "#run-records tbody tr td a", 0)
         WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#participant-payouts tbody tr")) > 0)
         checks.expect("P-0002" in checks.text("participant-facts") and "EUR" in checks.text("participant-facts"), "the participant page shows the site and the total")
         checks.expect(len(driver.find_elements(By.CSS_SELECTOR, "#participant-consents tbody tr")) >= 1, "with the consents")
@@ -236,7 +251,7 @@ def main():
         # Reports: each checked against its anchored digest in the browser.
         checks.open("reports")
         WebDriverWait(driver, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#reports-list tbody tr")) >= 6)
-        driver.find_elements(By.CSS_SELECTOR, "#reports-list tbody tr button")[0].click()
+        click_nth(driver, "#reports-list tbody tr button", 0)
         WebDriverWait(driver, 10).until(lambda d: "✓" in d.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text or "✗" in d.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text)
         checks.expect("the bytes have the anchored SHA-256" in driver.find_element(By.CSS_SELECTOR, "#reports-list tbody tr").text, "a report's bytes are checked against the ledger")
         checks.shot("reports")
