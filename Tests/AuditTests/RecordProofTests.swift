@@ -16,7 +16,12 @@ final class ProvenTrial: @unchecked Sendable {
     let workspace: Workspace
 
     init() throws {
-        workspace = try Workspace.create(at: root, trialID: "DEMO-2026-001", origin: "example.org/trials/DEMO-2026-001")
+        workspace = try ProvenTrial.make(at: root)
+    }
+
+    /// A workspace at `root` with the sample trial's protocol, consents and site 101's measurements.
+    static func make(at root: URL) throws -> Workspace {
+        let workspace = try Workspace.create(at: root, trialID: "DEMO-2026-001", origin: "example.org/trials/DEMO-2026-001")
         let ingestor = Ingestor(workspace: workspace)
         func file(_ path: String) throws -> InputFile { try InputFile(url: repository.appendingPathComponent(path), name: path) }
         _ = try ingestor.ingestProtocol(try file("SampleData/protocol.xml"))
@@ -24,6 +29,7 @@ final class ProvenTrial: @unchecked Sendable {
             .filter { $0.hasSuffix(".json") }.sorted().map { try file("SampleData/consents/\($0)") }
         _ = try ingestor.ingestConsents(consents)
         _ = try ingestor.ingestMeasurements([try file("SampleData/measurements/site-101.csv")])
+        return workspace
     }
 
     var ledgerKey: NoteVerifierKey { workspace.ledgerKey }

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Ingest
 import MerkleLog
 import Testing
 @testable import Workspace
@@ -13,14 +12,7 @@ struct RecordTileTests {
     /// The sample trial's protocol, consents and one site's measurements (over 512 records).
     func trial() throws -> (Workspace, StageRunInfo) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tiles-\(UUID().uuidString)")
-        let workspace = try Workspace.create(at: root, trialID: "DEMO-2026-001", origin: "example.org/trials/DEMO-2026-001")
-        let ingestor = Ingestor(workspace: workspace)
-        func file(_ path: String) throws -> InputFile { try InputFile(url: repository.appendingPathComponent(path), name: path) }
-        _ = try ingestor.ingestProtocol(try file("SampleData/protocol.xml"))
-        let consents = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("SampleData/consents").path)
-            .filter { $0.hasSuffix(".json") }.sorted().map { try file("SampleData/consents/\($0)") }
-        _ = try ingestor.ingestConsents(consents)
-        _ = try ingestor.ingestMeasurements([try file("SampleData/measurements/site-101.csv")])
+        let workspace = try ProvenTrial.make(at: root)
         let run = try #require(try workspace.stageRuns().first { $0.kind == "ingest/measurements" })
         return (workspace, run)
     }
