@@ -51,7 +51,7 @@ let package = Package(
         ]),
         // RFC 8785 canonical JSON, in-toto Statement v1, DSSE envelopes.
         .target(name: "Attestation", dependencies: [
-            "SignedNote", .product(name: "Crypto", package: "swift-crypto"),
+            "SignedNote", "MerkleLog", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The on-disk workspace: SQLite ledger store, object store, keys.
         .target(name: "Workspace", dependencies: [

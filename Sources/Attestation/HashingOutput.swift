@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MerkleLog
 
 /// Bytes written once, front to back, hashed (SHA-256) and counted as they go: kept in memory,
 /// written to a file, or only hashed. A contract's output over millions of records and its
@@ -178,22 +179,11 @@ public final class HashingOutput {
             destination = .file(descriptor: -1, path: path)
             guard closed == 0 else { throw Failure(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
         }
-        let done = Summary(sha256: hexString(hasher.finalize()), byteCount: count)
+        let done = Summary(sha256: Hex.encode(hasher.finalize()), byteCount: count)
         summary = done
         return done
     }
 
     /// The file was moved into place: it is not removed when the output goes away.
     public func keepFile() { fileKept = true }
-
-    private func hexString(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

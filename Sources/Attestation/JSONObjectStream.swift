@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MerkleLog
 
 /// Reads a JSON object whose one array member is too large to hold (a contract output's
 /// `participants` over millions of records): every other member is parsed whole, the array's
@@ -205,14 +206,7 @@ public struct JSONObjectStream {
         }
 
         func summary() -> HashingOutput.Summary {
-            let digest = hasher.finalize()
-            let digits = Array("0123456789abcdef".utf8)
-            var out: [UInt8] = []
-            for byte in digest {
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0xF)])
-            }
-            return HashingOutput.Summary(sha256: String(decoding: out, as: UTF8.self), byteCount: consumedBefore + Int64(chunk.count))
+            HashingOutput.Summary(sha256: Hex.encode(hasher.finalize()), byteCount: consumedBefore + Int64(chunk.count))
         }
     }
 }
