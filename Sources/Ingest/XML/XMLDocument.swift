@@ -64,8 +64,13 @@ final class XMLDocument {
         return bytes[..<start].filter { $0 == 0x0A }.count + 1
     }
 
-    /// Refuse every external resource: schemas are loaded from local files only.
+    /// libxml2 set up once, before its first use (Swift runs this initializer exactly once):
+    /// `xmlInitParser` must precede use from several threads. Without it, two threads that parse
+    /// at once can both set up libxml2's globals and deadlock on its random-number mutex (seen:
+    /// two test suites ingesting protocols at the same time hung in `__xmlRandom`). Then every
+    /// external resource is refused: schemas are loaded from local files only.
     private static let installNoNetwork: Void = {
+        xmlInitParser()
         xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader)
     }()
 
