@@ -113,6 +113,13 @@ public final class HashingOutput {
         if buffer.count >= HashingOutput.flushSize { flush() }
     }
 
+    /// Appends bytes from a buffer (a chunk of a file being copied).
+    public func write(_ raw: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: raw)
+        count += Int64(raw.count)
+        if buffer.count >= HashingOutput.flushSize { flush() }
+    }
+
     /// Appends a string's UTF-8 bytes.
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)

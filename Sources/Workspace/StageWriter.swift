@@ -241,6 +241,17 @@ public final class StageWriter {
         return stored
     }
 
+    /// Stores a copy of an input made as it was read (a temporary output of the object store), so
+    /// that the stage can be re-run from exactly the bytes it parsed.
+    /// - throws: `WorkspaceError.storage` when the copy failed or cannot be moved into the store.
+    public func storeDocument(_ copy: HashingOutput) throws -> ObjectStore.Stored {
+        let stored = try objects.place(copy, deferSync: true)
+        if stored.isNew { addedBlobs.append(stored.sha256) }
+        try db.execute(sql: "INSERT OR IGNORE INTO objects (sha256, byte_count, stored_at) VALUES (?, ?, ?)",
+                       arguments: [stored.sha256, stored.byteCount, storedAt])
+        return stored
+    }
+
     /// Stores bytes (a contract file, say) in the object store, so that the stage can be re-run.
     public func storeDocument(bytes: [UInt8]) throws -> ObjectStore.Stored {
         let stored = try objects.store(bytes: bytes, deferSync: true)

@@ -125,4 +125,21 @@ struct CSVHostileInputTests {
         #expect(parsed[59_999].line == 2 + 59_998 * 2)
         #expect(parsed.last!.fields == ["59999", "multi\nline 59999"])
     }
+
+    @Test func theObserverSeesEveryByteParsedInOrder() throws {
+        // A BOM, CRLF and a quoted line break, over more than one 1 MiB read: what a stage hashes
+        // and stores must be the whole file, byte for byte, not what is left after the BOM.
+        var text = "\u{FEFF}id,value\r\n"
+        for i in 0..<120_000 { text += "\(i),\"a\nb \(i)\"\r\n" }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("csv-\(UUID().uuidString).csv")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var seen: [UInt8] = [], chunks = 0, rows = 0
+        try CSVReader(url: file, displayName: "t.csv").forEachRow(observing: { seen.append(contentsOf: $0); chunks += 1 }) { _ in rows += 1 }
+        #expect(seen == Array(text.utf8))
+        #expect(chunks > 1 && rows == 120_001)
+        // An observer that fails stops the read with its error.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try CSVReader(url: file, displayName: "t.csv").forEachRow(observing: { _ in throw Stop() }) { _ in } }
+    }
 }

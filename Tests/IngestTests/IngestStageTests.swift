@@ -248,6 +248,32 @@ struct IngestStageTests {
         }
     }
 
+    @Test func aMeasurementFileChangedAfterItWasHashedFailsTheStageAndChangesNothing() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        let before = try box.snapshot()
+        let header = "participant,site,visit,item,value,unit,collected_at\n"
+        let hashed = try box.write("site-1.csv", header + "P-0001,101,SE.WEEK2,IT.HR,70,beats/min,2026-02-20T10:00:00Z\n")
+        // A careful forger: same length, still a valid row, one digit changed after the stage
+        // recorded the file's SHA-256 as its material.
+        try Data((header + "P-0001,101,SE.WEEK2,IT.HR,79,beats/min,2026-02-20T10:00:00Z\n").utf8).write(to: hashed.url)
+        do {
+            _ = try box.ingestor.ingestMeasurements([hashed])
+            Issue.record("a file changed after it was hashed was ingested")
+        } catch let error as WorkspaceError {
+            #expect("\(error)".contains("site-1.csv") && "\(error)".contains("changed while it was being ingested"), "\(error)")
+        }
+        #expect(try box.snapshot() == before)
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: box.workspace.objects.root.appendingPathComponent("tmp").path)) ?? []
+        #expect(leftovers.isEmpty, "temporary copies left: \(leftovers)")
+        // Hashed again, the same bytes ingest, and the stored source is exactly what was parsed.
+        let rehashed = try InputFile(url: hashed.url, name: "site-1.csv")
+        let receipt = try box.receipt(try box.ingestor.ingestMeasurements([rehashed]))
+        #expect(receipt.recordCount == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: box.workspace.objects.path(for: rehashed.sha256))) == Data(contentsOf: hashed.url))
+    }
+
     @Test func aConsentFileOfTheWrongTypeFailsTheStageAndChangesNothing() throws {
         let box = try IngestSandbox()
         _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))

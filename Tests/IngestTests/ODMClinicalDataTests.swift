@@ -39,6 +39,28 @@ struct ODMClinicalDataTests {
         _ = try box.workspace.verifyLedger()
     }
 
+    @Test func theStoredSourceIsTheBytesParsedAndAChangedFileFailsTheStage() throws {
+        let box = try IngestSandbox()
+        _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))
+        _ = try box.ingestor.ingestConsents(try box.inputs("consents", ".json"))
+        let original = try String(contentsOf: Corpus.url("odm-clinical/clinical-data.xml"), encoding: .utf8)
+        let hashed = try box.write("clinical.xml", original)
+        let before = try box.snapshot()
+        // Hashed, then changed (one value, same length) before the stage reads it.
+        try Data(original.replacingOccurrences(of: "Value=\"133\"", with: "Value=\"139\"").utf8).write(to: hashed.url)
+        do {
+            _ = try box.ingestor.ingestMeasurements([hashed])
+            Issue.record("an ODM file changed after it was hashed was ingested")
+        } catch let error as WorkspaceError {
+            #expect("\(error)".contains("changed while it was being ingested"), "\(error)")
+        }
+        #expect(try box.snapshot() == before)
+        try Data(original.utf8).write(to: hashed.url)
+        let receipt = try box.receipt(try box.ingestor.ingestMeasurements([hashed]))
+        #expect(receipt.recordCount == 3)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: box.workspace.objects.path(for: hashed.sha256))) == Data(original.utf8))
+    }
+
     @Test func clinicalDataOfAnotherStudyFailsWholeAndStoresNothing() throws {
         let box = try IngestSandbox()
         _ = try box.ingestor.ingestProtocol(try box.input("protocol.xml"))

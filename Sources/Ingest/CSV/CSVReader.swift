@@ -54,18 +54,22 @@ public final class CSVReader {
 
     /// Reads every record in order, the header row included.
     /// - throws: `CSVError` naming the file and line; whatever `body` throws.
-    public func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
-        try forEachRow { row in try body(CSVRecord(line: row.line, fields: row.strings)) }
+    /// - parameter observe: called with every chunk of the file's bytes as read (see `forEachRow`).
+    public func forEachRecord(observing observe: ((UnsafeRawBufferPointer) throws -> Void)? = nil, _ body: (CSVRecord) throws -> Void) throws {
+        try forEachRow(observing: observe) { row in try body(CSVRecord(line: row.line, fields: row.strings)) }
     }
 
     /// Reads every record in order, the header row included, without copying fields out:
     /// each row's bytes are valid only during the call.
-    /// - throws: `CSVError` naming the file and line; whatever `body` throws.
-    public func forEachRow(_ body: (CSVRow) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw CSVError.unreadable(file: displayName, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
+    /// - parameter observe: called with every chunk of the file's bytes as read, before any is
+    ///   parsed (a stage hashes and stores exactly the bytes it parses this way).
+    /// - throws: `CSVError` naming the file and line; whatever `observe` or `body` throws.
+    public func forEachRow(observing observe: ((UnsafeRawBufferPointer) throws -> Void)? = nil, _ body: (CSVRow) throws -> Void) throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw CSVError.unreadable(file: displayName, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
         }
-        defer { try? handle.close() }
+        defer { close(descriptor) }
         let state = ParseState(file: displayName, maximumFieldBytes: maximumFieldBytes)
         var parser = csv_parser()
         guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) == 0 else {
@@ -78,23 +82,27 @@ public final class CSVReader {
 
         var first = true
         var pendingCR = false
+        // One buffer for the whole file, filled by read(2): no per-chunk allocation or copy.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
         try withExtendedLifetime(state) {
             let context = Unmanaged.passUnretained(state).toOpaque()
             while true {
-                let data: Data
-                do {
-                    data = try handle.read(upToCount: 1 << 20) ?? Data()
-                } catch {
-                    throw CSVError.unreadable(file: displayName, reason: error.localizedDescription)
+                let count = read(descriptor, buffer.baseAddress, buffer.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw CSVError.unreadable(file: displayName, reason: String(cString: strerror(errno)))
                 }
-                if data.isEmpty { break }
-                var bytes = [UInt8](data)
+                if count == 0 { break }
+                var chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                try observe?(chunk)
                 if first {
                     first = false
-                    if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { throw CSVError.utf16(file: displayName) }
-                    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+                    if chunk.starts(with: [0xFF, 0xFE]) || chunk.starts(with: [0xFE, 0xFF]) { throw CSVError.utf16(file: displayName) }
+                    if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { chunk = UnsafeRawBufferPointer(rebasing: chunk[3...]) }
                 }
-                try bytes.withUnsafeBytes { raw in
+                do {
+                    let raw = chunk
                     // Feed one physical line at a time so every record knows the line it starts on.
                     // A line ends at LF, CRLF or a lone CR.
                     var start = 0

@@ -28,9 +28,10 @@ struct ODMClinicalDataReader {
     let studyOID: String
 
     /// Calls `body` with the values of each study event occurrence, in file order.
+    /// - parameter observe: shown every chunk of the file's bytes as read (see `XMLStreamReader`).
     /// - throws: `XMLStreamError` for a file that is not well-formed or not this study's data.
-    func read(_ body: ([ODMValue]) throws -> Void) throws {
-        let reader = try XMLStreamReader(path: path, file: file)
+    func read(observing observe: ((UnsafeRawBufferPointer) -> Void)? = nil, _ body: ([ODMValue]) throws -> Void) throws {
+        let reader = try observe.map { try XMLStreamReader(path: path, file: file, observing: $0) } ?? XMLStreamReader(path: path, file: file)
         var sawRoot = false, sawClinicalData = false
         var subject: String?, site: String?, event: String?
         // The AuditRecord time stamp of each open element, innermost last.

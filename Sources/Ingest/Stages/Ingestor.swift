@@ -222,7 +222,8 @@ public struct Ingestor {
         return try workspace.runStage(description, maxRejects: options.maxRejects) { writer in
             // Two threads: this one stores, a reader thread parses, checks and hashes ahead.
             let channel = BatchChannel<PreparedChunk>(capacity: 4)
-            let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents, sites: sites)
+            let preparer = MeasurementPreparer(files: sorted, layout: layout, validator: validator, consents: consents, sites: sites,
+                                               copyingInto: workspace.objects)
             let participants = try MeasurementPreparer.participants(storedBy: writer, consents: consents)
             let reader = Thread { preparer.run(participants: participants, into: channel) }
             reader.name = "trialchain.measurements.reader"
@@ -231,8 +232,8 @@ public struct Ingestor {
                 channel.cancel()
                 channel.waitUntilFinished()
             }
-            // The sources go to the object store while the reader starts on them, with the submissions.
-            try Ingestor.keepSources(sorted, writer)
+            // The reader copies each source into the store from the very bytes it parses, and
+            // fails the stage if they are not the bytes hashed for the attestation.
             for submission in options.submissions { _ = try writer.storeDocument(bytes: submission.bytes) }
             let names = sorted.map { (artifact: "measurements/\($0.baseName)", sourceFile: $0.name) }
             var artifacts: [StageArtifact] = []
@@ -246,8 +247,9 @@ public struct Ingestor {
                         warnings[warning.file, default: []].append(["line": .integer(Int64(warning.line)), "field": .string(warning.field), "reason": .string(warning.reason)])
                     }
                     rows += chunk.batch.count + chunk.rejects.count
-                    for (index, records, rejects) in chunk.finishedFiles {
+                    for (index, records, rejects, copy) in chunk.finishedFiles {
                         let file = sorted[index]
+                        _ = try writer.storeDocument(copy.output)
                         var artifact: [String: JSONValue] = [
                             "source": ["name": .string(file.name), "sha256": .string(file.sha256)],
                             "records": .integer(Int64(records)), "rejects": .integer(Int64(rejects)),

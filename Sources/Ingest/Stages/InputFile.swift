@@ -18,12 +18,22 @@ public struct InputFile: Sendable {
         if let problem = InputPath.nameProblem(name) ?? InputPath.problem(url.path, within: root?.path) {
             throw WorkspaceError.unreadableFile(path: InputPath.printable(name), reason: problem)
         }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw WorkspaceError.unreadableFile(path: name, reason: FileManager.default.fileExists(atPath: url.path) ? "permission denied" : "no such file")
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WorkspaceError.unreadableFile(path: name, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
         }
-        defer { try? handle.close() }
+        defer { close(descriptor) }
+        // read(2) into one buffer: Foundation's FileHandle reads 4 KiB per system call.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw WorkspaceError.unreadableFile(path: name, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
         self.url = url
         self.name = name
         self.sha256 = Hex.encode(hasher.finalize())

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import Workspace
 
@@ -5,13 +6,15 @@ import Workspace
 /// `ItemData` is one measurement: subject → participant, `SiteRef` → site, study event → visit,
 /// item → item, checked like a CSV row (protocol, consent) and stored the same way, with its line.
 extension MeasurementPreparer {
+    /// - parameter copy: receives the file's bytes as read.
     /// - returns: the file's records and rejects.
     /// - throws: `XMLStreamError` for a file that is not this study's ClinicalData.
-    func readODM(_ file: InputFile, index: Int, _ state: State, flushIfFull: () throws -> Void) throws -> (records: Int, rejects: Int) {
+    func readODM(_ file: InputFile, index: Int, _ state: State, copyingInto copy: HashingOutput,
+                 flushIfFull: () throws -> Void) throws -> (records: Int, rejects: Int) {
         let model = validator.trialProtocol
         let settings = layout.redcap
         var records = 0, rejects = 0
-        try ODMClinicalDataReader(path: file.url.path, file: file.name, studyOID: model.studyOID).read { values in
+        try ODMClinicalDataReader(path: file.url.path, file: file.name, studyOID: model.studyOID).read(observing: { copy.write($0) }) { values in
             func reject(_ value: ODMValue, _ field: String, _ reason: String) {
                 state.chunk.rejects.append(StageReject(file: file.name, line: value.line, field: field, reason: reason,
                                                        raw: "SubjectKey=\(value.participant), StudyEventOID=\(value.visit), ItemOID=\(value.item)"))

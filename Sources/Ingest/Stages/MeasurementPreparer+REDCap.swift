@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import Workspace
 
@@ -9,9 +10,10 @@ extension MeasurementPreparer {
     static let redcapBookkeeping: Set<String> = ["redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
                                                  "redcap_data_access_group", "redcap_survey_identifier"]
 
+    /// - parameter copy: receives the file's bytes as read.
     /// - returns: the file's records and rejects.
     /// - throws: `REDCapError.column` for a column the protocol does not define; CSV errors.
-    func readREDCap(_ file: InputFile, index: Int, _ layout: REDCapLayout, _ state: State,
+    func readREDCap(_ file: InputFile, index: Int, _ layout: REDCapLayout, _ state: State, copyingInto copy: HashingOutput,
                     flushIfFull: () throws -> Void) throws -> (records: Int, rejects: Int) {
         let model = validator.trialProtocol
         let visitsByEvent = Dictionary(model.visits.compactMap { visit in visit.redcapEventName.map { ($0, visit.oid) } }, uniquingKeysWith: { first, _ in first })
@@ -21,7 +23,7 @@ extension MeasurementPreparer {
         var eventColumn: Int?, groupColumn: Int?
         var records = 0, rejects = 0
         var pending: Error?
-        try CSVReader(url: file.url, displayName: file.name).forEachRecord { record in
+        try CSVReader(url: file.url, displayName: file.name).forEachRecord(observing: { copy.write($0) }) { record in
             if let pending { throw pending }
             if header.isEmpty {
                 header = record.fields

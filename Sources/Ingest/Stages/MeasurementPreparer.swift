@@ -1,3 +1,4 @@
+import Attestation
 import Crypto
 import Foundation
 import MerkleLog
@@ -10,12 +11,21 @@ struct PreparedChunk: Sendable {
     var rejects: [StageReject] = []
     /// Accepted rows that fail a soft range check: kept, and flagged in their file's artifact.
     var warnings: [(file: Int, line: Int, field: String, reason: String)] = []
-    var finishedFiles: [(index: Int, records: Int, rejects: Int)] = []
+    /// Files read to their end, with the copy made from the bytes parsed.
+    var finishedFiles: [(index: Int, records: Int, rejects: Int, copy: SourceCopy)] = []
 
     /// - parameter tree: the record tree so far (the previous chunk's).
     init(continuing tree: TileAppender = TileAppender()) {
         batch = MeasurementBatch(capacity: MeasurementPreparer.batchSize, continuing: tree)
     }
+}
+
+/// A source file as the reader thread read it: copied into a temporary file of the object
+/// store while parsed, and checked against the SHA-256 the stage recorded for it. Handed with
+/// its chunk to the writing thread, which moves it into the store; the reader never touches it
+/// again (hence unchecked).
+struct SourceCopy: @unchecked Sendable {
+    let output: HashingOutput
 }
 
 /// The reader side of the measurement stage, run on a thread of its own: streams each CSV,
@@ -34,10 +44,14 @@ struct MeasurementPreparer: Sendable {
     let consents: ConsentIndex
     /// The site a file was submitted for (by file index): its rows of other sites are rejected.
     let sites: [Int: [UInt8]]
+    /// Where CSV sources are copied as they are read (nil: hashed only).
+    let objects: ObjectStore?
     static let batchSize = 8192
 
-    init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex, sites: [Int: [UInt8]] = [:]) {
+    init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex, sites: [Int: [UInt8]] = [:],
+         copyingInto objects: ObjectStore? = nil) {
         self.files = files
+        self.objects = objects
         self.sites = sites
         self.layout = layout
         self.validator = validator
@@ -137,24 +151,27 @@ struct MeasurementPreparer: Sendable {
         }
         do {
             for (index, file) in files.enumerated() {
+                let copy = try objects?.newTemporaryOutput() ?? HashingOutput.digestOnly()
                 if file.url.pathExtension.lowercased() == "xml" {
-                    let (records, rejects) = try readODM(file, index: index, state, flushIfFull: {
+                    let (records, rejects) = try readODM(file, index: index, state, copyingInto: copy, flushIfFull: {
                         if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
                     })
-                    state.chunk.finishedFiles.append((index, records, rejects))
+                    try MeasurementPreparer.check(copy, of: file)
+                    state.chunk.finishedFiles.append((index, records, rejects, SourceCopy(output: copy)))
                     continue
                 }
                 if let redcap = layout.redcap {
-                    let (records, rejects) = try readREDCap(file, index: index, redcap, state, flushIfFull: {
+                    let (records, rejects) = try readREDCap(file, index: index, redcap, state, copyingInto: copy, flushIfFull: {
                         if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
                     })
-                    state.chunk.finishedFiles.append((index, records, rejects))
+                    try MeasurementPreparer.check(copy, of: file)
+                    state.chunk.finishedFiles.append((index, records, rejects, SourceCopy(output: copy)))
                     continue
                 }
                 var columns: Columns?
                 var records = 0, rejects = 0
                 let submittedSite = sites[index]
-                try CSVReader(url: file.url, displayName: file.name).forEachRow { row in
+                try CSVReader(url: file.url, displayName: file.name).forEachRow(observing: { copy.write($0) }) { row in
                     guard let columns else {
                         let found = Columns(try layout.positions(header: row.strings, file: file.name), width: row.count)
                         if submittedSite != nil, found.site == nil {
@@ -191,7 +208,8 @@ struct MeasurementPreparer: Sendable {
                     if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
                 }
                 if columns == nil { throw CSVError.empty(file: file.name) }
-                state.chunk.finishedFiles.append((index, records, rejects))
+                try MeasurementPreparer.check(copy, of: file)
+                state.chunk.finishedFiles.append((index, records, rejects, SourceCopy(output: copy)))
             }
             try flush()
             channel.finish(nil)
@@ -199,6 +217,18 @@ struct MeasurementPreparer: Sendable {
             channel.finish(nil)
         } catch {
             channel.finish(error)
+        }
+    }
+
+    /// Checks that the bytes just parsed are the file the stage hashed before it began (and
+    /// records as its material): a file changed while it is ingested fails the whole stage.
+    /// - throws: `WorkspaceError.unreadableFile` when they differ; `WorkspaceError.storage` when
+    ///   the copy could not be written.
+    static func check(_ copy: HashingOutput, of file: InputFile) throws {
+        let summary: HashingOutput.Summary
+        do { summary = try copy.finish() } catch { throw WorkspaceError.storage("cannot copy \(file.name) into the workspace: \(error)") }
+        guard summary.sha256 == file.sha256 else {
+            throw WorkspaceError.unreadableFile(path: file.name, reason: "the file changed while it was being ingested (SHA-256 \(file.sha256) when the stage began, \(summary.sha256) as read): nothing of the stage was kept; ingest it again once it is complete")
         }
     }
 

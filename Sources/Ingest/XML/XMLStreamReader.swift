@@ -7,6 +7,33 @@ import Foundation
 final class XMLStreamReader {
     private let reader: xmlTextReaderPtr
     let file: String
+    /// The file as libxml2 reads it (through `XMLStreamReader.readCallback`), when observed.
+    private let input: ObservedInput?
+
+    /// An open file whose bytes are shown to an observer as libxml2 reads them.
+    private final class ObservedInput {
+        let descriptor: Int32
+        let observe: (UnsafeRawBufferPointer) -> Void
+
+        init(descriptor: Int32, observe: @escaping (UnsafeRawBufferPointer) -> Void) {
+            self.descriptor = descriptor
+            self.observe = observe
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// libxml2's read callback: read(2) on the file, each chunk shown to the observer.
+    private static let readCallback: xmlInputReadCallback = { context, buffer, length in
+        guard let context, let buffer else { return -1 }
+        let input = Unmanaged<ObservedInput>.fromOpaque(context).takeUnretainedValue()
+        while true {
+            let count = read(input.descriptor, buffer, Int(length))
+            if count < 0, errno == EINTR { continue }
+            if count > 0 { input.observe(UnsafeRawBufferPointer(start: buffer, count: count)) }
+            return Int32(count)
+        }
+    }
 
     /// Node types (libxml2's `xmlReaderTypes`).
     enum Kind: Int32 {
@@ -22,11 +49,33 @@ final class XMLStreamReader {
         }
         self.reader = reader
         self.file = file
+        self.input = nil
+    }
+
+    /// A reader that shows `observe` every chunk of the file's bytes as libxml2 reads them, so a
+    /// stage can hash and store exactly the bytes it parses.
+    /// - throws: `XMLStreamError.unreadable` when the file cannot be opened.
+    init(path: String, file: String, observing observe: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        XMLDocument.installNoNetworkLoader()
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw XMLStreamError.unreadable(file: file, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
+        }
+        let input = ObservedInput(descriptor: descriptor, observe: observe)
+        // No close callback: the descriptor belongs to `input`, which this reader keeps.
+        guard let reader = xmlReaderForIO(XMLStreamReader.readCallback, nil, Unmanaged.passUnretained(input).toOpaque(), path, nil, options) else {
+            throw XMLStreamError.unreadable(file: file, reason: "libxml2 could not start reading it")
+        }
+        self.reader = reader
+        self.file = file
+        self.input = input
     }
 
     deinit {
         xmlTextReaderClose(reader)
         xmlFreeTextReader(reader)
+        withExtendedLifetime(input) {}
     }
 
     /// Moves to the next node.
