@@ -23,7 +23,7 @@ struct ContractCommand: ParsableCommand {
         subcommands: [Check.self, Run.self])
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate a contract (and, when a protocol was ingested, check it against it).")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate a contract (and, when a protocol was ingested, check it against it).")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: ArgumentHelp("The contract file.", valueName: "file")) var file: String
 
@@ -42,7 +42,7 @@ struct ContractCommand: ParsableCommand {
     }
 
     struct Run: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Evaluate a contract over the anchored records and anchor its output.")
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Evaluate a contract over the anchored records and anchor its output.")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: ArgumentHelp("The contract file.", valueName: "file")) var file: String
 

@@ -10,7 +10,7 @@ struct KeysCommand: ParsableCommand {
         subcommands: [Show.self, Generate.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "show",
             abstract: "Print a key's signed-note verifier key (name+keyid+base64).",
             discussion: """
                 `ledger` verifies checkpoints; `operator` verifies attestations. The format is \
@@ -33,7 +33,7 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "generate",
             abstract: "Make a new Ed25519 key (a reviewer's, an approver's, a witness's).",
             discussion: """
                 Writes the private key (Go note format, mode 0600) to --out, refusing to \

@@ -12,7 +12,7 @@ struct ProveCommand: ParsableCommand {
         subcommands: [Entry.self, Consistency.self, Record.self])
 
     struct Entry: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "entry",
             abstract: "Prove that entry I is in the tree of size N (default: the latest checkpoint).",
             discussion: """
                 --json prints {"index":I,"leaf_hash":"hex","proof":["hex",…],"root":"hex","size":N} \
@@ -45,7 +45,7 @@ struct ProveCommand: ParsableCommand {
     }
 
     struct Consistency: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "consistency",
             abstract: "Prove that the tree of size M is a prefix of the tree of size N.",
             discussion: """
                 --json prints {"from":M,"new_root":"hex","old_root":"hex","proof":["hex",…],"to":N} \
@@ -77,7 +77,7 @@ struct ProveCommand: ParsableCommand {
     }
 
     struct Record: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "record",
             abstract: "Prove that one record (a measurement, a consent) was anchored.",
             discussion: """
                 Prints a self-contained JSON proof (RFC 8785): the record's canonical bytes and \

@@ -20,7 +20,7 @@ struct TokenCommand: ParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token and print it (only this once).")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it (only this once).")
         @OptionGroup var options: WorkspaceOptions
         @Option(help: "A name for the token's holder, unique among tokens in force.") var name: String
         @Option(help: ArgumentHelp("monitor, auditor or site:<id>.", valueName: "role")) var role: String
@@ -36,7 +36,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tokens in force (names and roles; never the tokens).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tokens in force (names and roles; never the tokens).")
         @OptionGroup var options: WorkspaceOptions
 
         func run() throws {
@@ -49,7 +49,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by name (anchored; the server refuses it from its next request).")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by name (anchored; the server refuses it from its next request).")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: "The token's name.") var name: String
 

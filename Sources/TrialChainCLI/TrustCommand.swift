@@ -27,7 +27,7 @@ struct TrustCommand: ParsableCommand {
         subcommands: [Show.self, Add.self, RequireSubmissions.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the trust policy.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the trust policy.")
         @OptionGroup var options: WorkspaceOptions
         @Flag(help: "Print the policy file's canonical JSON.") var json = false
 
@@ -46,7 +46,7 @@ struct TrustCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Trust a key to sign some kinds of entries.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Trust a key to sign some kinds of entries.")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: ArgumentHelp("The verifier key (from `trialchain keys generate`).", valueName: "vkey")) var key: String
         @Option(help: ArgumentHelp("The key holder's printed name.", valueName: "name")) var name: String

@@ -27,7 +27,7 @@ struct WitnessCommand: ParsableCommand {
         subcommands: [Serve.self, Add.self, Remove.self, List.self, Push.self, Cosign.self])
 
     struct Cosign: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "cosign",
             abstract: "Add a C2SP tlog-cosignature/v1 to a checkpoint.",
             discussion: """
                 Checks that the checkpoint is signed by the log's key, and that it is consistent \

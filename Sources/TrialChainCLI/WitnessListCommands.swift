@@ -5,7 +5,7 @@ import Workspace
 
 extension WitnessCommand {
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "add",
             abstract: "Send this log's checkpoints to a witness (anchored as a new version of witnesses.json).",
             discussion: """
                 The witness's operator gives you its URL prefix and its cosignature verifier key; \
@@ -26,7 +26,7 @@ extension WitnessCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "remove",
             abstract: "Stop sending checkpoints to a witness (anchored; its cosignatures kept so far stay).")
         @OptionGroup var options: WorkspaceOptions
         @Argument(help: ArgumentHelp("The witness's name (its key's name).", valueName: "name")) var name: String
@@ -38,7 +38,7 @@ extension WitnessCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The witnesses this log sends its checkpoints to, and the size each last cosigned.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The witnesses this log sends its checkpoints to, and the size each last cosigned.")
         @OptionGroup var options: WorkspaceOptions
 
         func run() throws {
@@ -55,7 +55,7 @@ extension WitnessCommand {
     }
 
     struct Push: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "push",
             abstract: "Send the latest checkpoint to every configured witness now, and keep their cosignatures.",
             discussion: """
                 Runs after every command that writes the ledger; run it by hand to retry a witness \

@@ -6,7 +6,7 @@ import Witnessing
 
 extension WitnessCommand {
     struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "serve",
             abstract: "Run a witness: the c2sp.org/tlog-witness API (POST /add-checkpoint) over HTTP.",
             discussion: """
                 Cosigns a checkpoint of a log it follows (--log) when it is signed by that log's key \
