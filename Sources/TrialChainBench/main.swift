@@ -46,9 +46,10 @@ let usage = """
                append generated entries, time inclusion and consistency proofs and a full verify
       ingest   [--participants N] [--days N] [--dir DIR] [--csv FILE] [--contracts DIR|none]
                generate a trial, time the measurement stage, the sample contracts and their reports
-      e2e      [--participants N] [--days N] [--dir DIR]
+      e2e      [--participants N] [--days N] [--dir DIR] [--ingest-runs N]
                every step as its own trialchain process, with time and peak memory each, and
-               sqlite3 .import of the same measurement file
+               sqlite3 .import of the same measurement file (alternating N times, on copies of
+               the workspace, for the median ratio on a noisy machine)
       load     [--sites N] [--batches N] [--rows N] [--readers N] [--seconds N] [--dir DIR]
                N sites submitting signed batches over HTTP while readers fetch tiles and a witness
                cosigns (trialchain serve, witness serve and wrk on loopback); checks nothing is lost
