@@ -44,12 +44,12 @@ struct MeasurementPreparer: Sendable {
     let consents: ConsentIndex
     /// The site a file was submitted for (by file index): its rows of other sites are rejected.
     let sites: [Int: [UInt8]]
-    /// Where CSV sources are copied as they are read (nil: hashed only).
-    let objects: ObjectStore?
+    /// Where sources are copied as they are read.
+    let objects: ObjectStore
     static let batchSize = 8192
 
     init(files: [InputFile], layout: MeasurementLayout, validator: MeasurementValidator, consents: ConsentIndex, sites: [Int: [UInt8]] = [:],
-         copyingInto objects: ObjectStore? = nil) {
+         copyingInto objects: ObjectStore) {
         self.files = files
         self.objects = objects
         self.sites = sites
@@ -151,7 +151,7 @@ struct MeasurementPreparer: Sendable {
         }
         do {
             for (index, file) in files.enumerated() {
-                let copy = try objects?.newTemporaryOutput() ?? HashingOutput.digestOnly()
+                let copy = try objects.newTemporaryOutput()
                 if file.url.pathExtension.lowercased() == "xml" {
                     let (records, rejects) = try readODM(file, index: index, state, copyingInto: copy, flushIfFull: {
                         if state.chunk.batch.count + state.chunk.rejects.count >= MeasurementPreparer.batchSize { try flush() }
