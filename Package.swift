@@ -40,7 +40,8 @@ let package = Package(
         .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV", providers: [.apt(["libcsv-dev"])]),
         // One C call Swift cannot make (variadic `sqlite3_config`); its header exposes no SQLite type.
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        // syncfs(2), which Swift's Glibc module does not export: one flush for a stage's many blobs.
+        // syncfs(2) and sync_file_range(2), which Swift's Glibc module does not export: one flush for a
+        // stage's many blobs, and the measurement stage's WAL written out while it runs.
         .target(name: "CFileSync"),
 
         // RFC 6962/9162 Merkle trees: hashing, tiles, proofs, verification. Knows nothing of trials.
