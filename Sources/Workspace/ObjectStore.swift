@@ -47,12 +47,31 @@ public struct ObjectStore: Sendable {
         ObjectStore.digest(ofFileAt: path(for: sha256))
     }
 
-    /// The SHA-256 of a file, streamed a megabyte at a time; `nil` when it cannot be opened.
+    /// The SHA-256 of a file, streamed a megabyte at a time; `nil` when it cannot be read.
     public static func digest(ofFileAt path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        try? sha256(ofFileAt: path, name: path)
+    }
+
+    /// The SHA-256 (lowercase hex) of a file, read with read(2) into one 1 MiB buffer (Foundation's
+    /// `FileHandle` reads 4 KiB per system call).
+    /// - parameter name: the file as errors name it.
+    /// - throws: `WorkspaceError.unreadableFile` when it cannot be opened or read (a folder, say).
+    public static func sha256(ofFileAt path: String, name: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WorkspaceError.unreadableFile(path: name, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw WorkspaceError.unreadableFile(path: name, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
         return Hex.encode(hasher.finalize())
     }
 

@@ -1,6 +1,4 @@
-import Crypto
 import Foundation
-import MerkleLog
 import Workspace
 
 /// A file handed to a stage: where it is, the name recorded for it, and its SHA-256.
@@ -18,25 +16,10 @@ public struct InputFile: Sendable {
         if let problem = InputPath.nameProblem(name) ?? InputPath.problem(url.path, within: root?.path) {
             throw WorkspaceError.unreadableFile(path: InputPath.printable(name), reason: problem)
         }
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw WorkspaceError.unreadableFile(path: name, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        // read(2) into one buffer: Foundation's FileHandle reads 4 KiB per system call.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var hasher = SHA256()
-        while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw WorkspaceError.unreadableFile(path: name, reason: String(cString: strerror(errno))) }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        }
+        let sha256 = try ObjectStore.sha256(ofFileAt: url.path, name: name)
         self.url = url
         self.name = name
-        self.sha256 = Hex.encode(hasher.finalize())
+        self.sha256 = sha256
     }
 
     var material: StageMaterial { StageMaterial(name: name, sha256: sha256) }

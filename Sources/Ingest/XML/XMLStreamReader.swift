@@ -23,6 +23,9 @@ final class XMLStreamReader {
         deinit { close(descriptor) }
     }
 
+    /// No network, no parser messages on stderr, CDATA as text.
+    private static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
+
     /// libxml2's read callback: read(2) on the file, each chunk shown to the observer.
     private static let readCallback: xmlInputReadCallback = { context, buffer, length in
         guard let context, let buffer else { return -1 }
@@ -43,8 +46,7 @@ final class XMLStreamReader {
     /// - throws: `XMLStreamError.unreadable` when the file cannot be opened.
     init(path: String, file: String) throws {
         XMLDocument.installNoNetworkLoader()
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
-        guard FileManager.default.isReadableFile(atPath: path), let reader = xmlReaderForFile(path, nil, options) else {
+        guard FileManager.default.isReadableFile(atPath: path), let reader = xmlReaderForFile(path, nil, XMLStreamReader.options) else {
             throw XMLStreamError.unreadable(file: file, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }
         self.reader = reader
@@ -57,14 +59,13 @@ final class XMLStreamReader {
     /// - throws: `XMLStreamError.unreadable` when the file cannot be opened.
     init(path: String, file: String, observing observe: @escaping (UnsafeRawBufferPointer) -> Void) throws {
         XMLDocument.installNoNetworkLoader()
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw XMLStreamError.unreadable(file: file, reason: errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno)))
         }
         let input = ObservedInput(descriptor: descriptor, observe: observe)
         // No close callback: the descriptor belongs to `input`, which this reader keeps.
-        guard let reader = xmlReaderForIO(XMLStreamReader.readCallback, nil, Unmanaged.passUnretained(input).toOpaque(), path, nil, options) else {
+        guard let reader = xmlReaderForIO(XMLStreamReader.readCallback, nil, Unmanaged.passUnretained(input).toOpaque(), path, nil, XMLStreamReader.options) else {
             throw XMLStreamError.unreadable(file: file, reason: "libxml2 could not start reading it")
         }
         self.reader = reader
