@@ -32,6 +32,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // multipart/form-data: site submissions over HTTP (a streaming parser, so uploads go to disk).
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // HTTP client: witnesses, monitors and site submissions (no URLSession: FoundationNetworking
+        // and the libcurl it loads cost every trialchain process 8 ms before main).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Thin C module maps. Nothing but these targets sees a C header.
@@ -83,7 +88,11 @@ let package = Package(
         // Witnessing (C2SP tlog-witness): the witness's decisions and state, the request format,
         // the witness list's client that sends each new checkpoint and keeps the cosignatures,
         // and witness policies (k of n) for verify.
-        .target(name: "Witnessing", dependencies: ["Workspace", "SignedNote", "MerkleLog", "Attestation"]),
+        .target(name: "Witnessing", dependencies: [
+            "Workspace", "SignedNote", "MerkleLog", "Attestation", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // The HTTP front ends (Hummingbird): the log's tlog-tiles read API over a workspace, and a
         // witness's tlog-witness API; cache headers, tokens, access log.
         .target(name: "LedgerServer", dependencies: [

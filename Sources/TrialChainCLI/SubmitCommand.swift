@@ -94,7 +94,7 @@ struct SubmitCommand: AsyncParsableCommand {
         do {
             answer = try await SubmissionClient().send(envelope: destination, files: inputs.map(\.url), reason: reason, server: server, token: token)
         } catch {
-            throw UsageError("\(server) did not answer: \(error.localizedDescription); the submission is kept at \(destination.path)")
+            throw UsageError("the submission was not sent: \(error.localizedDescription); it is kept at \(destination.path)")
         }
         print(answer.body.trimmingCharacters(in: .whitespacesAndNewlines))
         if answer.status != 200 {

@@ -57,7 +57,7 @@ public struct CosignatureCollector: Sendable {
                 do {
                     response = try await client.addCheckpoint(AddCheckpointRequest(oldSize: old, proof: proof, checkpoint: note), prefix: witness.url)
                 } catch {
-                    return .unreachable("\(witness.url) did not answer: \(error.localizedDescription)")
+                    return .unreachable(error.localizedDescription)
                 }
                 let message = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch response.status {
