@@ -1,18 +1,23 @@
 import ArgumentParser
 import Foundation
 
-/// `trialchain install`: copies this very binary onto the PATH, so that one command builds a
-/// release binary and installs it: `swift run -c release trialchain install`.
+/// `trialchain install`: copies this very binary onto the PATH, with the resource bundles beside it
+/// (the ODM schema, the explorer's files), so that one command builds a release binary and installs
+/// it: `swift run -c release --static-swift-stdlib trialchain install`.
 struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Install this trialchain binary as PREFIX/bin/trialchain.",
         discussion: """
             Build and install in one step from a clone:
-              swift run -c release trialchain install                 (root: /usr/local/bin)
-              swift run -c release trialchain install --prefix ~/.local  (your own bin folder)
-            The binary is copied to a temporary name and renamed into place, so a running \
-            trialchain is never half-overwritten. Says so when the folder is not on your PATH.
+              swift run -c release --static-swift-stdlib trialchain install    (root: /usr/local/bin)
+              swift run -c release --static-swift-stdlib trialchain install --prefix ~/.local
+            The resource bundles beside the binary (the ODM 1.3.2 schema, the explorer's files) \
+            are copied next to it, so the installed binary does not need the build folder. With \
+            --static-swift-stdlib it needs no Swift runtime either, only libsqlite3, libxml2 and \
+            libcsv, and it starts faster. Each file is copied to a temporary name \
+            and renamed into place, so a running trialchain is never half-overwritten. Says so \
+            when the folder is not on your PATH.
             """)
 
     @Option(help: ArgumentHelp("Where to install: the binary goes to PREFIX/bin (default: /usr/local as root, else ~/.local).", valueName: "dir"))
@@ -29,8 +34,22 @@ struct InstallCommand: ParsableCommand {
         }
         let target = folder.appendingPathComponent("trialchain")
         let temporary = folder.appendingPathComponent(".trialchain.install-\(getpid())")
+        // SwiftPM's resource bundles: found beside the running binary first.
+        let bundles = ((try? FileManager.default.contentsOfDirectory(atPath: source.deletingLastPathComponent().path)) ?? [])
+            .filter { $0.hasSuffix(".resources") }.sorted()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for bundle in bundles {
+                let from = source.deletingLastPathComponent().appendingPathComponent(bundle)
+                let staged = folder.appendingPathComponent(".\(bundle).install-\(getpid())")
+                let old = folder.appendingPathComponent(".\(bundle).old-\(getpid())")
+                let into = folder.appendingPathComponent(bundle)
+                try? FileManager.default.removeItem(at: staged)
+                try FileManager.default.copyItem(at: from, to: staged)
+                if FileManager.default.fileExists(atPath: into.path) { try FileManager.default.moveItem(at: into, to: old) }
+                try FileManager.default.moveItem(at: staged, to: into)
+                try? FileManager.default.removeItem(at: old)
+            }
             try binary.write(to: temporary)
             guard chmod(temporary.path, 0o755) == 0, rename(temporary.path, target.path) == 0 else {
                 throw UsageError("cannot put the binary at \(target.path): \(String(cString: strerror(errno)))")
@@ -42,7 +61,8 @@ struct InstallCommand: ParsableCommand {
             try? FileManager.default.removeItem(at: temporary)
             throw UsageError("cannot install into \(folder.path): \(error.localizedDescription) (choose another --prefix)")
         }
-        print("installed trialchain \(TrialChainCommand.configuration.version) to \(target.path)")
+        print("installed trialchain \(TrialChainCommand.configuration.version) to \(target.path)"
+              + (bundles.isEmpty ? "" : ", with \(bundles.joined(separator: ", ")) beside it"))
         let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
         if !path.contains(folder.path) {
             print("note: \(folder.path) is not on your PATH; add it, e.g. export PATH=\"\(folder.path):$PATH\"")
