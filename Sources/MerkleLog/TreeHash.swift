@@ -21,6 +21,11 @@ public struct TreeHash: Hashable, Sendable {
     /// - returns: `nil` when `bytes` is not 32 bytes long.
     @inlinable public init?<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
         guard bytes.count == TreeHash.byteCount else { return nil }
+        // One copy from contiguous storage (arrays, Data, buffers); byte by byte otherwise.
+        if let copied = bytes.withContiguousStorageIfAvailable({ TreeHash(copying: UnsafeRawBufferPointer($0)) }) {
+            self = copied
+            return
+        }
         var value = TreeHash.zero
         withUnsafeMutableBytes(of: &value) { raw in
             for (offset, byte) in bytes.enumerated() { raw[offset] = byte }

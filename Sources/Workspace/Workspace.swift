@@ -173,33 +173,38 @@ public final class Workspace: Sendable {
         guard FileManager.default.fileExists(atPath: layout.database.path) else {
             throw WorkspaceError.notFound(path: layout.root.path)
         }
-        // Look before touching: a read-only connection checks that this is our database, so a
-        // foreign file is never switched to WAL or migrated.
+        // Is this our database, at a schema this binary knows? Asked before touching anything.
+        func check(_ db: Database) throws {
+            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            guard applicationID == Schema.applicationID else { throw WorkspaceError.foreignDatabase(path: layout.database.path) }
+            let known = Set(Schema.migrator.migrations)
+            let applied = try Schema.migrator.appliedIdentifiers(db)
+            if !applied.isSubset(of: known) {
+                throw WorkspaceError.newerSchema(path: layout.database.path, version: applied.count)
+            }
+            if readOnly, applied != known { throw WorkspaceError.olderSchema(path: layout.database.path) }
+        }
+        if readOnly {
+            // A read-only pool changes nothing (no WAL switch, no migration), so it asks itself.
+            let pool = try translate(layout) {
+                var configuration = configuration()
+                configuration.readonly = true
+                let pool = try DatabasePool(path: try readOnlyPath(layout), configuration: configuration)
+                try pool.read(check)
+                return pool
+            }
+            return try Workspace(layout: layout, pool: pool, clock: clock)
+        }
+        // A writable open looks first through a read-only connection, so a foreign file is never
+        // switched to WAL or migrated.
         try translate(layout) {
             var probing = Configuration()
             probing.readonly = true
             // A writer closing its connection holds the file briefly: wait, never fail.
             probing.busyMode = .timeout(30)
-            let probe = try DatabaseQueue(path: readOnly ? try readOnlyPath(layout) : layout.database.path, configuration: probing)
+            let probe = try DatabaseQueue(path: layout.database.path, configuration: probing)
             defer { try? probe.close() }
-            try probe.read { db in
-                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-                guard applicationID == Schema.applicationID else { throw WorkspaceError.foreignDatabase(path: layout.database.path) }
-                let known = Set(Schema.migrator.migrations)
-                let applied = try Schema.migrator.appliedIdentifiers(db)
-                if !applied.isSubset(of: known) {
-                    throw WorkspaceError.newerSchema(path: layout.database.path, version: applied.count)
-                }
-                if readOnly, applied != known { throw WorkspaceError.olderSchema(path: layout.database.path) }
-            }
-        }
-        if readOnly {
-            let pool = try translate(layout) {
-                var configuration = configuration()
-                configuration.readonly = true
-                return try DatabasePool(path: try readOnlyPath(layout), configuration: configuration)
-            }
-            return try Workspace(layout: layout, pool: pool, clock: clock)
+            try probe.read(check)
         }
         let pool = try translate(layout) {
             let pool = try DatabasePool(path: layout.database.path, configuration: configuration())
