@@ -27,7 +27,7 @@ func runEndToEnd(_ arguments: [String]) {
     }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("trialchain")
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        fail("no trialchain binary beside this one (\(binary.path)): build both, e.g. swift build -c release")
+        fail("no trialchain binary beside this one (\(binary.path)): build both, e.g. swift build -c release --static-swift-stdlib")
     }
     let root = URL(fileURLWithPath: directory ?? NSTemporaryDirectory()).appendingPathComponent("trialchain-e2e-\(generator.participants)-\(getpid())")
     defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
@@ -42,6 +42,9 @@ func runEndToEnd(_ arguments: [String]) {
     let measurements = trial.appendingPathComponent("measurements").appendingPathComponent(csv)
     let contracts = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Pipelines/contracts")
     print("end to end: \(generator.participants) participants, \(generator.diaryDays) diary days; each step a separate process")
+    print("trialchain: \(binary.path), " + (swiftRuntimeIsShared(binary)
+        ? "Swift runtime in shared libraries (the README's figures are for --static-swift-stdlib: ~10 ms less per process)"
+        : "Swift runtime linked in (--static-swift-stdlib)"))
 
     func line(_ label: String, _ rest: String) {
         print(label.padding(toLength: max(label.count, 44), withPad: " ", startingAt: 0) + " " + rest)
@@ -133,4 +136,18 @@ func runEndToEnd(_ arguments: [String]) {
     _ = trialchain("verify", ["verify"])
     _ = trialchain("verify --reexecute", ["verify", "--reexecute"])
     if directory != nil { print("kept in \(root.path)") }
+}
+
+/// Whether a binary loads the Swift runtime from shared libraries (as `ldd` lists them).
+func swiftRuntimeIsShared(_ binary: URL) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+    process.arguments = [binary.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    let listed = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: listed, as: UTF8.self).contains("libswiftCore.so")
 }

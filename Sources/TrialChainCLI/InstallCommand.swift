@@ -3,15 +3,18 @@ import Foundation
 
 /// `trialchain install`: copies this very binary onto the PATH, with the resource bundles beside it
 /// (the ODM schema, the explorer's files), so that one command builds a release binary and installs
-/// it: `swift run -c release --static-swift-stdlib trialchain install`.
+/// it: `swift run -c release trialchain install`.
 struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Install this trialchain binary as PREFIX/bin/trialchain.",
         discussion: """
             Build and install in one step from a clone:
-              swift run -c release --static-swift-stdlib trialchain install    (root: /usr/local/bin)
-              swift run -c release --static-swift-stdlib trialchain install --prefix ~/.local
+              swift run -c release trialchain install                  (root: /usr/local/bin)
+              swift run -c release trialchain install --prefix ~/.local  (your own bin folder)
+            or, with the Swift runtime linked in:
+              swift build -c release --static-swift-stdlib --product trialchain
+              .build/release/trialchain install
             The resource bundles beside the binary (the ODM 1.3.2 schema, the explorer's files) \
             are copied next to it, so the installed binary does not need the build folder. With \
             --static-swift-stdlib it needs no Swift runtime either, only libsqlite3, libxml2 and \
