@@ -5,12 +5,18 @@ import Testing
 /// for its site and ingests the submission; what a coordinator gets wrong is a clear error.
 @Suite("trialchain submit", .serialized)
 struct SubmitCLITests {
-    @Test func aSiteSubmitsTheOperatorIngestsAndVerifyHolds() throws {
+    /// A workspace with the sample trial's protocol and consents, as an operator starts one.
+    func startedTrial() throws -> CLISandbox {
         let sandbox = CLISandbox()
         try sandbox.copySampleTrial()
         #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
         #expect(try sandbox.run(["ingest", "protocol", "SampleData/protocol.xml"]).status == 0)
         #expect(try sandbox.run(["ingest", "consents", "SampleData/consents"]).status == 0)
+        return sandbox
+    }
+
+    @Test func aSiteSubmitsTheOperatorIngestsAndVerifyHolds() throws {
+        let sandbox = try startedTrial()
         // The site coordinator, without the workspace.
         let key = try sandbox.run(["keys", "generate", "--name", "site-101.coordinator", "--out", "s101.key"], withWorkspace: false)
         let vkey = key.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -42,11 +48,7 @@ struct SubmitCLITests {
     /// The same over HTTP: `submit --server` to `serve --accept-submissions`, and `monitor`
     /// following the served log; tokens of the wrong role, and servers that are down, say so.
     @Test func aSiteSubmitsOverHTTPAndAMonitorFollowsTheServedLog() throws {
-        let sandbox = CLISandbox()
-        try sandbox.copySampleTrial()
-        #expect(try sandbox.run(["init", "--trial", "DEMO-2026-001"]).status == 0)
-        #expect(try sandbox.run(["ingest", "protocol", "SampleData/protocol.xml"]).status == 0)
-        #expect(try sandbox.run(["ingest", "consents", "SampleData/consents"]).status == 0)
+        let sandbox = try startedTrial()
         let vkey = try sandbox.run(["keys", "generate", "--name", "site-101.coordinator", "--out", "s101.key"], withWorkspace: false)
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try sandbox.run(["trust", "add", vkey, "--name", "Sam Site", "--may-sign", "submission", "--sites", "101"]).status == 0)
