@@ -9,13 +9,21 @@ import Workspace
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// Where the suite's shared trial lives; removed when the test process exits.
+private let sharedProvenTrialRoot = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+
 /// The sample trial's protocol, consents and one site's measurements, ingested once for the suite.
 final class ProvenTrial: @unchecked Sendable {
-    static let shared = try! ProvenTrial()
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+    static let shared: ProvenTrial = {
+        atexit { try? FileManager.default.removeItem(at: sharedProvenTrialRoot) }
+        return try! ProvenTrial(root: sharedProvenTrialRoot)
+    }()
+    let root: URL
     let workspace: Workspace
 
-    init() throws {
+    /// A trial of its own at `root` (a new temporary folder by default; its caller removes it).
+    init(root: URL = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")) throws {
+        self.root = root
         workspace = try ProvenTrial.make(at: root)
     }
 
