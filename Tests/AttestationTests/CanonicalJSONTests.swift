@@ -11,6 +11,20 @@ struct CanonicalJSONTests {
         #expect(CanonicalJSON.string(value) == #""€$\u000f\nA'B\"\\\\\"/""#)
     }
 
+    @Test func everyByteContainerEscapesTheSame() {
+        for text in ["plain", "", "quote \" here", "back\\slash", "tab\tnew\nline", "\u{1}\u{1f}", "€ and 😀", "end\\"] {
+            var fromString: [UInt8] = [], fromArray: [UInt8] = [], fromLazy: [UInt8] = []
+            CanonicalJSON.appendString(text, to: &fromString)
+            CanonicalJSON.appendString(utf8: Array(text.utf8), to: &fromArray)
+            CanonicalJSON.appendString(utf8: text.utf8.lazy.map { $0 }, to: &fromLazy)   // not contiguous
+            #expect(fromString == fromArray && fromString == fromLazy, "\(text)")
+            #expect(String(decoding: fromString, as: UTF8.self) == CanonicalJSON.string(.string(text)))
+        }
+        var out: [UInt8] = []
+        CanonicalJSON.appendString("a\"b\\c\u{7}", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""a\"b\\c\u0007""#)
+    }
+
     @Test func keysSortByUTF16CodeUnits() throws {
         // RFC 8785 §3.2.3: the emoji (surrogates D83D DE00) sorts before U+FB33.
         let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","</script>":"Browser Challenge"}"#
