@@ -43,7 +43,7 @@ func runEndToEnd(_ arguments: [String]) {
     let contracts = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Pipelines/contracts")
     print("end to end: \(generator.participants) participants, \(generator.diaryDays) diary days; each step a separate process")
     print("trialchain: \(binary.path), " + (swiftRuntimeIsShared(binary)
-        ? "Swift runtime in shared libraries (the README's figures are for --static-swift-stdlib: ~10 ms less per process)"
+        ? "Swift runtime in shared libraries (the README's figures are for --static-swift-stdlib: about 6 ms less per process)"
         : "Swift runtime linked in (--static-swift-stdlib)"))
 
     func line(_ label: String, _ rest: String) {
