@@ -87,23 +87,32 @@ struct MultipartFileBody: AsyncSequence, Sendable {
 
         deinit { close(fd) }
 
-        /// The next chunk, or nil at the end; throws when the file is longer or shorter than it was.
+        /// The next chunk, or nil at the end; throws when the file is longer or shorter than it
+        /// was, or cannot be read.
         func read() throws -> ByteBuffer? {
-            var buffer = ByteBuffer()
-            let wanted = Int(Swift.min(remaining, 1 << 20))
-            let got = wanted == 0 ? 0 : buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { raw in
-                var n: Int
-                repeat { n = Foundation.read(fd, raw.baseAddress, wanted) } while n < 0 && errno == EINTR
-                return Swift.max(n, 0)
-            }
-            if wanted == 0 {
+            guard remaining > 0 else {
+                // At the measured size the file must end here.
                 var probe: UInt8 = 0
-                guard Foundation.read(fd, &probe, 1) == 0 else { throw changed() }
+                guard try readSome(into: &probe, 1) == 0 else { throw changed() }
                 return nil
+            }
+            let wanted = Int(Swift.min(remaining, 1 << 20))
+            var buffer = ByteBuffer()
+            let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { raw in
+                try readSome(into: raw.baseAddress!, wanted)
             }
             guard got > 0 else { throw changed() }
             remaining -= Int64(got)
             return buffer
+        }
+
+        /// One read(2), retried when interrupted.
+        private func readSome(into destination: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+            while true {
+                let n = Foundation.read(fd, destination, count)
+                if n >= 0 { return n }
+                guard errno == EINTR else { throw HTTPTransportError("cannot read \(path): \(String(cString: strerror(errno)))") }
+            }
         }
 
         func changed() -> HTTPTransportError {
